@@ -1,0 +1,346 @@
+package dev.gantry.it.cluster;
+
+import dev.gantry.kv.api.etcd.MaintenanceGrpc;
+import dev.gantry.kv.api.etcd.StatusRequest;
+import dev.gantry.kv.api.etcd.StatusResponse;
+import io.grpc.ManagedChannel;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A cluster (1 or 3 members, usually) of real processes, of Gantry or of the real etcd, on free localhost ports, with a
+ * temporary directory per member (data dir and log) that is deleted on {@link #close()}.
+ *
+ * <p>Every member gets etcd's server flags ({@code --name --data-dir --listen-client-urls ...}); only the command
+ * in front of them depends on the {@link Implementation}. A member is ready when a gRPC Maintenance.Status on it
+ * succeeds and reports a leader. Failures carry the tail of the member logs.
+ */
+public final class Cluster implements AutoCloseable {
+
+    /** Log lines quoted in failure messages. */
+    public static final int LOG_TAIL_LINES = 60;
+
+    private static final Duration RPC_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
+    private static final String HEARTBEAT_MS = "100";
+    private static final String ELECTION_MS = "1000";
+
+    private final Implementation implementation;
+    private final Path root;
+    private final String token;
+    private final List<Member> members;
+    private final Thread killOnExit;
+
+    private Cluster(Implementation implementation, int size) throws IOException {
+        this.implementation = implementation;
+        this.root = Files.createTempDirectory("gantry-it-" + implementation + "-");
+        this.token = "gantry-it-" + UUID.randomUUID();
+        int[] ports = freePorts(2 * size);
+        List<Member> created = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            String name = "m" + (i + 1);
+            created.add(new Member(name, ports[2 * i], ports[2 * i + 1], Files.createDirectory(root.resolve(name))));
+        }
+        this.members = List.copyOf(created);
+        // Members must not outlive the test JVM, even when it dies without closing the cluster.
+        this.killOnExit = new Thread(() -> members.forEach(member -> signal(member, true)), "kill " + root);
+        Runtime.getRuntime().addShutdownHook(killOnExit);
+    }
+
+    /** Starts a cluster of the implementation chosen by {@code -Dit.impl} and waits until every member is ready. */
+    public static Cluster start(int size) {
+        return start(Implementation.fromSystemProperty(), size);
+    }
+
+    /** Starts a cluster of the given implementation and size (1 or 3, usually) and waits until all are ready. */
+    public static Cluster start(Implementation implementation, int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("a cluster has at least one member, not " + size);
+        }
+        Cluster cluster;
+        try {
+            cluster = new Cluster(implementation, size);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare a cluster directory", e);
+        }
+        try {
+            cluster.members.forEach(cluster::launch);
+            cluster.awaitReady(cluster.members);
+            return cluster;
+        } catch (RuntimeException e) {
+            try {
+                cluster.close();
+            } catch (RuntimeException closeFailure) {
+                e.addSuppressed(closeFailure);
+            }
+            throw e;
+        }
+    }
+
+    public Implementation implementation() {
+        return implementation;
+    }
+
+    public List<Member> members() {
+        return members;
+    }
+
+    public Member member(String name) {
+        return members.stream().filter(member -> member.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no member " + name + " in " + members));
+    }
+
+    /** Client URLs of all members, comma-separated, as {@code --endpoints} takes them. */
+    public String endpoints() {
+        return members.stream().map(Member::clientUrl).collect(Collectors.joining(","));
+    }
+
+    /** Shorthand for {@link Member#channel()}. */
+    public ManagedChannel channel(Member member) {
+        return member.channel();
+    }
+
+    /**
+     * The member that all running members name as leader, waiting (up to the implementation's ready timeout) until
+     * they agree on one that is running.
+     */
+    public Member leader() {
+        return Await.until("a leader agreed on by the running members " + running(), implementation.readyTimeout(),
+                this::agreedLeader, () -> logTails(LOG_TAIL_LINES));
+    }
+
+    private Optional<Member> agreedLeader() {
+        Set<Long> named = new HashSet<>();
+        for (Member member : running()) {
+            named.add(status(member).getLeader());
+        }
+        if (named.size() != 1) {
+            return Optional.empty();
+        }
+        long leaderId = named.iterator().next();
+        return running().stream().filter(member -> member.id() == leaderId).findFirst();
+    }
+
+    /** SIGKILLs the member's process and all its descendants (bin/gantry is a script that runs java). */
+    public void kill9(Member member) {
+        awaitExit(member, signal(member, true), KILL_TIMEOUT);
+    }
+
+    /** SIGTERMs the member's process tree and waits for it to exit; kills it and fails if it does not in 30 s. */
+    public void stop(Member member) {
+        List<ProcessHandle> tree = signal(member, false);
+        try {
+            awaitExit(member, tree, STOP_TIMEOUT);
+        } catch (IllegalStateException notStopped) {
+            tree.forEach(ProcessHandle::destroyForcibly);
+            awaitExit(member, tree, KILL_TIMEOUT);
+            throw notStopped;
+        }
+    }
+
+    /**
+     * Starts a stopped or killed member again with the same flags and data dir, and waits until it is ready.
+     * Its {@link Member#channel() channel} stays valid.
+     */
+    public void restart(Member member) {
+        if (member.isRunning()) {
+            throw new IllegalStateException(member + " is still running: stop or kill it first");
+        }
+        launch(member);
+        awaitReady(List.of(member));
+    }
+
+    /** Maintenance.Status of one member, with a short deadline. */
+    public StatusResponse status(Member member) {
+        return MaintenanceGrpc.newBlockingStub(member.channel())
+                .withDeadlineAfter(RPC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .status(StatusRequest.getDefaultInstance());
+    }
+
+    /** The tails of all member logs, for failure messages. */
+    public String logTails(int lines) {
+        return members.stream().map(member -> member.logTail(lines)).collect(Collectors.joining());
+    }
+
+    /** Kills every member, closes the channels and deletes the members' directories. */
+    @Override
+    public void close() {
+        RuntimeException failure = null;
+        for (Member member : members) {
+            try {
+                kill9(member);
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            member.channel().shutdownNow();
+        }
+        for (Member member : members) {
+            try {
+                member.channel().awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        deleteRecursively(root);
+        try {
+            Runtime.getRuntime().removeShutdownHook(killOnExit);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway, and finds nothing left to kill
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private List<Member> running() {
+        return members.stream().filter(Member::isRunning).toList();
+    }
+
+    private List<String> flags(Member member) {
+        String initialCluster = members.stream()
+                .map(peer -> peer.name() + "=" + peer.peerUrl())
+                .collect(Collectors.joining(","));
+        return List.of(
+                "--name", member.name(),
+                "--data-dir", member.dataDir().toString(),
+                "--listen-client-urls", member.clientUrl(),
+                "--advertise-client-urls", member.clientUrl(),
+                "--listen-peer-urls", member.peerUrl(),
+                "--initial-advertise-peer-urls", member.peerUrl(),
+                "--initial-cluster", initialCluster,
+                // "new" also on restarts: both implementations ignore it when the data dir holds a member.
+                "--initial-cluster-state", "new",
+                "--initial-cluster-token", token,
+                "--heartbeat-interval", HEARTBEAT_MS,
+                "--election-timeout", ELECTION_MS);
+    }
+
+    private void launch(Member member) {
+        List<String> command = Stream.concat(implementation.command().stream(), flags(member).stream()).toList();
+        try {
+            Files.writeString(member.logFile(),
+                    "==== " + Instant.now() + " starting " + member.name() + ": " + String.join(" ", command) + "\n",
+                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            member.process(new ProcessBuilder(command)
+                    .directory(member.dir().toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(member.logFile().toFile()))
+                    .start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + member + ": " + String.join(" ", command), e);
+        }
+    }
+
+    private void awaitReady(Collection<Member> starting) {
+        Set<Member> pending = new LinkedHashSet<>(starting);
+        String what = pending.stream().map(Member::name).collect(Collectors.joining(", "))
+                + " of " + implementation + " serving Maintenance.Status with a leader";
+        Await.until(what, implementation.readyTimeout(), () -> {
+            for (Member member : List.copyOf(pending)) {
+                if (!member.isRunning()) {
+                    throw new Await.Abort(member.name() + " exited with status "
+                            + member.currentProcess().exitValue());
+                }
+                member.channel().resetConnectBackoff();
+                StatusResponse status = status(member);
+                if (status.getLeader() != 0) {
+                    member.id(status.getHeader().getMemberId());
+                    pending.remove(member);
+                }
+            }
+            return pending.isEmpty() ? Optional.of(true) : Optional.empty();
+        }, () -> logTails(LOG_TAIL_LINES));
+    }
+
+    /**
+     * Signals the member's process and its descendants, and returns them all. The descendants are collected before
+     * anything is signalled: once the root is gone they are no longer its descendants.
+     */
+    private static List<ProcessHandle> signal(Member member, boolean force) {
+        List<ProcessHandle> tree = member.process()
+                .map(root -> Stream.concat(root.descendants(), Stream.of(root)).toList())
+                .orElse(List.of());
+        for (ProcessHandle handle : tree) {
+            if (force) {
+                handle.destroyForcibly();
+            } else {
+                handle.destroy();
+            }
+        }
+        return tree;
+    }
+
+    private static void awaitExit(Member member, List<ProcessHandle> tree, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ProcessHandle handle : tree) {
+            try {
+                handle.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException(member + " (pid " + handle.pid() + ") still running "
+                        + timeout.toSeconds() + " s after it was signalled\n" + member.logTail(LOG_TAIL_LINES), e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + member + " to exit", e);
+            }
+        }
+    }
+
+    /** Ports free right now on 127.0.0.1, all distinct: the sockets stay bound until all are picked. */
+    private static int[] freePorts(int count) throws IOException {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets.add(new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1")));
+            }
+            return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+        } finally {
+            for (ServerSocket socket : sockets) {
+                socket.close();
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return implementation + " cluster " + members;
+    }
+}

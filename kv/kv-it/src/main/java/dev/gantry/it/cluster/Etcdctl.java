@@ -1,0 +1,129 @@
+package dev.gantry.it.cluster;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real {@code etcdctl} (v3 API), run as a process against a set of endpoints: what an operator would type.
+ *
+ * <pre>{@code
+ * Etcdctl etcdctl = Etcdctl.of(cluster);
+ * etcdctl.run("put", "a", "1");                                   // exit 0, stdout "OK\n"
+ * etcdctl.runWithStdin("value(\"a\") = \"1\"\n\nput b 2\n\n\n", "txn", "-i");
+ * }</pre>
+ */
+public final class Etcdctl {
+
+    /** Default limit for one invocation. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+    /** What one invocation left behind. */
+    public record Result(int exitCode, String stdout, String stderr) {
+        public boolean succeeded() {
+            return exitCode == 0;
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+        }
+    }
+
+    private final Path binary;
+    private final String endpoints;
+
+    public Etcdctl(String endpoints) {
+        this.binary = Implementation.executableOnPath("etcdctl").orElseThrow(() -> new IllegalStateException(
+                "etcdctl not found in /usr/bin or on the PATH: install etcd 3.4+ (Debian: etcd-client)"));
+        this.endpoints = endpoints;
+    }
+
+    /** An etcdctl talking to all members of the cluster. */
+    public static Etcdctl of(Cluster cluster) {
+        return new Etcdctl(cluster.endpoints());
+    }
+
+    /** An etcdctl talking to one member only. */
+    public static Etcdctl of(Member member) {
+        return new Etcdctl(member.clientUrl());
+    }
+
+    public static boolean isAvailable() {
+        return Implementation.executableOnPath("etcdctl").isPresent();
+    }
+
+    public Result run(String... args) {
+        return run(null, DEFAULT_TIMEOUT, List.of(args));
+    }
+
+    /** Runs with {@code stdin} as standard input, for {@code txn -i} and the like. */
+    public Result runWithStdin(String stdin, String... args) {
+        return run(stdin, DEFAULT_TIMEOUT, List.of(args));
+    }
+
+    /**
+     * Runs {@code etcdctl --endpoints=<endpoints> <args>} with {@code ETCDCTL_API=3}.
+     *
+     * @param stdin   standard input, or null for none
+     * @throws IllegalStateException if it runs longer than {@code timeout} (it is killed)
+     */
+    public Result run(String stdin, Duration timeout, List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.add("--endpoints=" + endpoints);
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("ETCDCTL_API", "3");
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + String.join(" ", command), e);
+        }
+        CompletableFuture<String> stdout = readAsync(process.getInputStream());
+        CompletableFuture<String> stderr = readAsync(process.getErrorStream());
+        try (OutputStream in = process.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            // etcdctl exited before reading all of its input: its exit code and stderr tell why
+        }
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+                throw new IllegalStateException(String.join(" ", command) + " ran longer than " + timeout.toSeconds()
+                        + " s and was killed\n--- stdout\n" + stdout.join() + "--- stderr\n" + stderr.join());
+            }
+            return new Result(process.exitValue(), stdout.get(), stderr.get());
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + String.join(" ", command), e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot read the output of " + String.join(" ", command), e.getCause());
+        }
+    }
+
+    private static CompletableFuture<String> readAsync(InputStream stream) {
+        CompletableFuture<String> text = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (stream) {
+                text.complete(new String(stream.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                text.completeExceptionally(e);
+            }
+        });
+        return text;
+    }
+}

@@ -1,0 +1,123 @@
+package dev.gantry.it.cluster;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One member of a {@link Cluster}: its name, ports, directories and, while it runs, its OS process.
+ * Identity (name, ports, data dir) survives restarts; so does its gRPC channel, which reconnects by itself.
+ */
+public final class Member {
+
+    private static final String HOST = "127.0.0.1";
+    private static final int LOG_TAIL_BYTES = 64 * 1024;
+
+    private final String name;
+    private final int clientPort;
+    private final int peerPort;
+    private final Path dir;
+    private final ManagedChannel channel;
+    private volatile Process process;
+    private volatile long id;
+
+    Member(String name, int clientPort, int peerPort, Path dir) {
+        this.name = name;
+        this.clientPort = clientPort;
+        this.peerPort = peerPort;
+        this.dir = dir;
+        this.channel = NettyChannelBuilder.forAddress(HOST, clientPort)
+                .usePlaintext()
+                .maxInboundMessageSize(Integer.MAX_VALUE)
+                .build();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** etcd's member ID, as {@code ResponseHeader.member_id} reports it; 0 until the member has been ready once. */
+    public long id() {
+        return id;
+    }
+
+    void id(long id) {
+        this.id = id;
+    }
+
+    public String clientUrl() {
+        return "http://" + HOST + ":" + clientPort;
+    }
+
+    public String peerUrl() {
+        return "http://" + HOST + ":" + peerPort;
+    }
+
+    public Path dataDir() {
+        return dir.resolve("data");
+    }
+
+    /** Everything the member's processes wrote to stdout and stderr, across restarts. */
+    public Path logFile() {
+        return dir.resolve(name + ".log");
+    }
+
+    /** Plaintext channel to the member's client URL; usable across restarts (see {@link Cluster#restart}). */
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    public boolean isRunning() {
+        Process current = process;
+        return current != null && current.isAlive();
+    }
+
+    /** The running (or last) process of this member. */
+    public Optional<ProcessHandle> process() {
+        return Optional.ofNullable(process).map(Process::toHandle);
+    }
+
+    Process currentProcess() {
+        return process;
+    }
+
+    void process(Process process) {
+        this.process = process;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    /** The last {@code lines} lines of the member's log, headed by the member's name and log path. */
+    public String logTail(int lines) {
+        String header = "---- last " + lines + " lines of " + name + " (" + logFile() + ") ----\n";
+        if (!Files.exists(logFile())) {
+            return header + "(no log)\n";
+        }
+        try (RandomAccessFile file = new RandomAccessFile(logFile().toFile(), "r")) {
+            long start = Math.max(0, file.length() - LOG_TAIL_BYTES);
+            byte[] bytes = new byte[(int) (file.length() - start)];
+            file.seek(start);
+            file.readFully(bytes);
+            List<String> all = Arrays.asList(new String(bytes, StandardCharsets.UTF_8).split("\n"));
+            return header + String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + logFile(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "(" + clientUrl() + ")";
+    }
+}

@@ -1,0 +1,119 @@
+package dev.gantry.kv.cluster;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One member's configuration, with etcd's flags and defaults: {@code --name --data-dir
+ * --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls
+ * --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout
+ * --max-request-bytes --max-txn-ops}. The initial-cluster flags only matter the first time a data directory
+ * is used; afterwards the member rejoins the cluster recorded there.
+ */
+public record MemberConfig(
+        String name,
+        Path dataDir,
+        List<URI> listenClientUrls,
+        List<URI> advertiseClientUrls,
+        List<URI> listenPeerUrls,
+        List<URI> advertisePeerUrls,
+        Map<String, List<URI>> initialCluster,
+        boolean newCluster,
+        String clusterToken,
+        Duration heartbeatInterval,
+        Duration electionTimeout,
+        int maxRequestBytes,
+        int maxTxnOps) {
+
+    public static final int DEFAULT_MAX_REQUEST_BYTES = 1536 * 1024;
+
+    public MemberConfig {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("--name must not be empty");
+        }
+        if (!initialCluster.containsKey(name)) {
+            throw new IllegalArgumentException("--initial-cluster has no entry for this member's --name '" + name
+                    + "': it lists " + initialCluster.keySet());
+        }
+        if (electionTimeout.compareTo(heartbeatInterval.multipliedBy(5)) < 0) {
+            throw new IllegalArgumentException("--election-timeout (" + electionTimeout.toMillis()
+                    + " ms) must be at least 5 times --heartbeat-interval (" + heartbeatInterval.toMillis() + " ms), as in etcd");
+        }
+        if (maxTxnOps <= 0) {
+            throw new IllegalArgumentException("--max-txn-ops must be positive");
+        }
+        if (maxRequestBytes <= 0) {
+            throw new IllegalArgumentException("--max-request-bytes must be positive");
+        }
+    }
+
+    /** etcd's defaults, with Gantry's data directory: a single-member cluster on localhost. */
+    public static MemberConfig defaults() {
+        return parse(Map.of());
+    }
+
+    /**
+     * Builds a configuration from flag values keyed by flag name without the dashes ({@code "name"},
+     * {@code "listen-client-urls"}, ...); absent flags take etcd's defaults.
+     */
+    public static MemberConfig parse(Map<String, String> flags) {
+        String name = flags.getOrDefault("name", "default");
+        List<URI> advertisePeers = Urls.parseList("initial-advertise-peer-urls",
+                flags.getOrDefault("initial-advertise-peer-urls", "http://localhost:2380"));
+        String initialCluster = flags.getOrDefault("initial-cluster", name + "=" + Urls.join(advertisePeers));
+        String state = flags.getOrDefault("initial-cluster-state", "new");
+        if (!state.equals("new") && !state.equals("existing")) {
+            throw new IllegalArgumentException("--initial-cluster-state must be 'new' or 'existing', not '" + state + "'");
+        }
+        List<URI> listenClients = Urls.parseList("listen-client-urls", flags.getOrDefault("listen-client-urls", "http://localhost:2379"));
+        return new MemberConfig(
+                name,
+                Path.of(flags.getOrDefault("data-dir", "gantry-data")),
+                listenClients,
+                Urls.parseList("advertise-client-urls", flags.getOrDefault("advertise-client-urls", Urls.join(listenClients))),
+                Urls.parseList("listen-peer-urls", flags.getOrDefault("listen-peer-urls", "http://localhost:2380")),
+                advertisePeers,
+                parseInitialCluster(initialCluster),
+                state.equals("new"),
+                flags.getOrDefault("initial-cluster-token", "etcd-cluster"),
+                Duration.ofMillis(positiveLong("heartbeat-interval", flags.getOrDefault("heartbeat-interval", "100"))),
+                Duration.ofMillis(positiveLong("election-timeout", flags.getOrDefault("election-timeout", "1000"))),
+                (int) positiveLong("max-request-bytes", flags.getOrDefault("max-request-bytes", String.valueOf(DEFAULT_MAX_REQUEST_BYTES))),
+                (int) positiveLong("max-txn-ops", flags.getOrDefault("max-txn-ops", "128")));
+    }
+
+    /** {@code n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380}; a name may repeat to list several peer URLs. */
+    static Map<String, List<URI>> parseInitialCluster(String value) {
+        Map<String, List<URI>> members = new LinkedHashMap<>();
+        for (String entry : value.split(",")) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0 || eq == entry.length() - 1) {
+                throw new IllegalArgumentException("--initial-cluster entry '" + entry + "' is not NAME=PEER-URL");
+            }
+            members.computeIfAbsent(entry.substring(0, eq).trim(), n -> new ArrayList<>())
+                    .add(Urls.parse("initial-cluster", entry.substring(eq + 1).trim()));
+        }
+        return members;
+    }
+
+    private static long positiveLong(String flag, String value) {
+        try {
+            long v = Long.parseLong(value.trim());
+            if (v <= 0) {
+                throw new IllegalArgumentException("--" + flag + " must be positive, got " + value);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + flag + " must be a number, got '" + value + "'");
+        }
+    }
+
+    public Path memberDir() {
+        return dataDir.resolve("member");
+    }
+}

@@ -1,0 +1,313 @@
+package dev.gantry.kv.mvcc;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import dev.gantry.kv.api.mvcc.KeyValue;
+import dev.gantry.kv.api.raft.MemberSet;
+import jetbrains.exodus.ArrayByteIterable;
+import jetbrains.exodus.ByteIterable;
+import jetbrains.exodus.bindings.LongBinding;
+import jetbrains.exodus.env.Cursor;
+import jetbrains.exodus.env.Transaction;
+
+/**
+ * The store as seen inside one Xodus transaction: reads at the latest or at a past revision, and — inside an
+ * applied Raft entry — writes. Each state-changing command gets the next revision; its individual changes
+ * are numbered by a sub-revision, as etcd's {@code Revision{Main, Sub}}. Reads within a command see the
+ * command's own earlier writes, as reads inside an etcd txn do.
+ */
+public final class MvccView {
+    private static final byte PUT = 'P';
+    private static final byte TOMBSTONE = 'D';
+
+    private final MvccStore store;
+    private final Transaction txn;
+    private long revision;
+    private long compactRevision;
+    private boolean changed;
+    private int sub;
+
+    MvccView(MvccStore store, Transaction txn, long revision, long compactRevision) {
+        this.store = store;
+        this.txn = txn;
+        this.revision = revision;
+        this.compactRevision = compactRevision;
+    }
+
+    /** The revision of the last completed command. */
+    public long revision() {
+        return revision;
+    }
+
+    /** The revision reads see: the one being written if the current command changed anything. */
+    public long readRevision() {
+        return changed ? revision + 1 : revision;
+    }
+
+    public long compactRevision() {
+        return compactRevision;
+    }
+
+    // ---- reads ----
+
+    public KeyValue get(byte[] key) {
+        ByteIterable v = store.keys().get(txn, new ArrayByteIterable(key));
+        return v == null ? null : parse(v, 0);
+    }
+
+    /** Member attributes published through Raft (name, client URLs), by member ID. */
+    public MemberSet members() {
+        ByteIterable v = store.meta().get(txn, MvccStore.MEMBERS);
+        try {
+            return v == null ? MemberSet.getDefaultInstance() : MemberSet.parseFrom(bytes(v));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt member set in the store", e);
+        }
+    }
+
+    public void setMembers(MemberSet members) {
+        store.meta().put(txn, MvccStore.MEMBERS, new ArrayByteIterable(members.toByteArray()));
+    }
+
+    /** Whether the current command has written anything yet. */
+    public boolean changedInCommand() {
+        return changed;
+    }
+
+    public boolean leaseExists(long leaseId) {
+        return leaseId != 0 && store.leases().get(txn, LongBinding.longToEntry(leaseId)) != null;
+    }
+
+    /** Checks that {@code rev} (0 or negative: latest) can be read: not compacted away, not in the future. */
+    public void checkReadable(long rev) {
+        if (rev <= 0) {
+            return;
+        }
+        if (rev < compactRevision) {
+            throw EtcdError.COMPACTED.exception();
+        }
+        if (rev > readRevision()) {
+            throw EtcdError.FUTURE_REV.exception();
+        }
+    }
+
+    /**
+     * The keys of {@code range} as of revision {@code rev} (0: latest) in key order; {@code count} is always
+     * the number of keys in the range, but only the first {@code keep} versions are decoded and returned.
+     */
+    public RangeResult range(KeyRange range, long rev, int keep) {
+        checkReadable(rev);
+        if (rev <= 0 || rev >= readRevision()) {
+            return latest(range, keep);
+        }
+        return historical(range, rev, keep);
+    }
+
+    private RangeResult latest(KeyRange range, int keep) {
+        List<KeyValue> kvs = new ArrayList<>();
+        if (range.isSingleKey()) {
+            KeyValue kv = get(range.key());
+            if (kv == null) {
+                return new RangeResult(kvs, 0);
+            }
+            if (keep > 0) {
+                kvs.add(kv);
+            }
+            return new RangeResult(kvs, 1);
+        }
+        long count = 0;
+        try (Cursor c = store.keys().openCursor(txn)) {
+            ByteIterable v = c.getSearchKeyRange(new ArrayByteIterable(range.key()));
+            while (v != null) {
+                ByteIterable k = c.getKey();
+                if (range.isAfter(bytes(k))) {
+                    break;
+                }
+                if (count++ < keep) {
+                    kvs.add(parse(v, 0));
+                }
+                v = c.getNext() ? c.getValue() : null;
+            }
+        }
+        return new RangeResult(kvs, count);
+    }
+
+    private RangeResult historical(KeyRange range, long rev, int keep) {
+        List<KeyValue> kvs = new ArrayList<>();
+        long count = 0;
+        try (Cursor c = store.history().openCursor(txn)) {
+            ByteIterable v = c.getSearchKeyRange(new ArrayByteIterable(HistoryKey.lowerBound(range.key())));
+            byte[] groupKey = null;
+            byte[] best = null;
+            while (v != null) {
+                byte[] encoded = bytes(c.getKey());
+                if (groupKey == null || !HistoryKey.sameKey(groupKey, groupKey.length, encoded, encoded.length)) {
+                    if (best != null && best[0] == PUT && count++ < keep) {
+                        kvs.add(parse(new ArrayByteIterable(best), 1));
+                    }
+                    best = null;
+                    groupKey = encoded;
+                    if (range.isAfter(HistoryKey.key(encoded, encoded.length))) {
+                        groupKey = null;
+                        break;
+                    }
+                }
+                if (HistoryKey.revision(encoded, encoded.length) <= rev) {
+                    best = bytes(v);
+                }
+                v = c.getNext() ? c.getValue() : null;
+            }
+            if (groupKey != null && best != null && best[0] == PUT && count++ < keep) {
+                kvs.add(parse(new ArrayByteIterable(best), 1));
+            }
+        }
+        return new RangeResult(kvs, count);
+    }
+
+    // ---- writes (only inside MvccStore.write) ----
+
+    /** Starts a command: its changes, if any, share the next revision. */
+    public void beginCommand() {
+        changed = false;
+        sub = 0;
+    }
+
+    /** Ends a command; returns the store revision after it. */
+    public long endCommand() {
+        if (changed) {
+            revision++;
+            changed = false;
+        }
+        return revision;
+    }
+
+    /** Puts a key at the command's revision; returns the previous version, or null. */
+    public KeyValue put(byte[] key, ByteString value, long lease) {
+        long rev = revision + 1;
+        KeyValue prev = get(key);
+        KeyValue kv = KeyValue.newBuilder()
+                .setKey(ByteString.copyFrom(key))
+                .setCreateRevision(prev == null ? rev : prev.getCreateRevision())
+                .setModRevision(rev)
+                .setVersion(prev == null ? 1 : prev.getVersion() + 1)
+                .setValue(value)
+                .setLease(lease)
+                .build();
+        byte[] encoded = kv.toByteArray();
+        store.keys().put(txn, new ArrayByteIterable(key), new ArrayByteIterable(encoded));
+        byte[] versioned = new byte[encoded.length + 1];
+        versioned[0] = PUT;
+        System.arraycopy(encoded, 0, versioned, 1, encoded.length);
+        recordChange(key, rev, versioned);
+        return prev;
+    }
+
+    /** Deletes every key of the range at the command's revision; returns the deleted versions. */
+    public List<KeyValue> delete(KeyRange range) {
+        List<KeyValue> deleted = latest(range, Integer.MAX_VALUE).kvs();
+        long rev = revision + 1;
+        for (KeyValue kv : deleted) {
+            byte[] key = kv.getKey().toByteArray();
+            store.keys().delete(txn, new ArrayByteIterable(key));
+            recordChange(key, rev, new byte[]{TOMBSTONE});
+        }
+        return deleted;
+    }
+
+    private void recordChange(byte[] key, long rev, byte[] version) {
+        store.history().put(txn, new ArrayByteIterable(HistoryKey.encode(key, rev)), new ArrayByteIterable(version));
+        store.changes().put(txn, new ArrayByteIterable(changeKey(rev, sub++)), new ArrayByteIterable(key));
+        changed = true;
+    }
+
+    /**
+     * Compacts history at {@code rev}: afterwards reads below {@code rev} fail with ErrCompacted, reads at
+     * {@code rev} or later still work. Keeps, per key, the newest version older than {@code rev} unless it is
+     * a deletion (it is the state at {@code rev - 1}, needed for prev_kv of changes at {@code rev}).
+     */
+    public void compact(long rev) {
+        if (rev <= compactRevision) {
+            throw EtcdError.COMPACTED.exception();
+        }
+        if (rev > revision) {
+            throw EtcdError.FUTURE_REV.exception();
+        }
+        List<byte[]> obsolete = new ArrayList<>();
+        try (Cursor c = store.history().openCursor(txn)) {
+            byte[] previous = null;
+            boolean previousIsTombstone = false;
+            while (c.getNext()) {
+                byte[] encoded = bytes(c.getKey());
+                long entryRev = HistoryKey.revision(encoded, encoded.length);
+                boolean sameKey = previous != null && HistoryKey.sameKey(previous, previous.length, encoded, encoded.length);
+                if (previous != null && (previousIsTombstone || sameKey && entryRev < rev)) {
+                    obsolete.add(previous); // superseded before rev, or a deletion (absent = no entry)
+                }
+                if (entryRev < rev) {
+                    previous = encoded;
+                    previousIsTombstone = c.getValue().iterator().next() == TOMBSTONE;
+                } else {
+                    previous = null;
+                }
+            }
+            if (previous != null && previousIsTombstone) {
+                obsolete.add(previous);
+            }
+        }
+        for (byte[] k : obsolete) {
+            store.history().delete(txn, new ArrayByteIterable(k));
+        }
+        List<byte[]> oldChanges = new ArrayList<>();
+        try (Cursor c = store.changes().openCursor(txn)) {
+            while (c.getNext()) {
+                byte[] k = bytes(c.getKey());
+                if (changeRevision(k) >= rev) {
+                    break;
+                }
+                oldChanges.add(k);
+            }
+        }
+        for (byte[] k : oldChanges) {
+            store.changes().delete(txn, new ArrayByteIterable(k));
+        }
+        compactRevision = rev;
+    }
+
+    // ---- encoding ----
+
+    static byte[] changeKey(long rev, int sub) {
+        byte[] k = new byte[12];
+        for (int i = 0; i < 8; i++) {
+            k[i] = (byte) (rev >>> (56 - 8 * i));
+        }
+        for (int i = 0; i < 4; i++) {
+            k[8 + i] = (byte) (sub >>> (24 - 8 * i));
+        }
+        return k;
+    }
+
+    static long changeRevision(byte[] changeKey) {
+        long rev = 0;
+        for (int i = 0; i < 8; i++) {
+            rev = (rev << 8) | (changeKey[i] & 0xFF);
+        }
+        return rev;
+    }
+
+    static byte[] bytes(ByteIterable it) {
+        return Arrays.copyOf(it.getBytesUnsafe(), it.getLength());
+    }
+
+    private static KeyValue parse(ByteIterable v, int offset) {
+        try {
+            return KeyValue.parser().parseFrom(v.getBytesUnsafe(), offset, v.getLength() - offset);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt KeyValue in the store", e);
+        }
+    }
+}

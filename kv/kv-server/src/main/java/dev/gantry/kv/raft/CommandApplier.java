@@ -1,0 +1,67 @@
+package dev.gantry.kv.raft;
+
+import dev.gantry.kv.api.raft.BatchResult;
+import dev.gantry.kv.api.raft.Command;
+import dev.gantry.kv.api.raft.CommandBatch;
+import dev.gantry.kv.api.raft.CommandError;
+import dev.gantry.kv.api.raft.CommandResult;
+import dev.gantry.kv.api.raft.MemberAttributes;
+import dev.gantry.kv.api.raft.MemberSet;
+import dev.gantry.kv.mvcc.EtcdException;
+import dev.gantry.kv.mvcc.KvApplier;
+import dev.gantry.kv.mvcc.MvccView;
+
+/**
+ * Applies the commands of one Raft entry, in order, each with its own revision and its own result. An etcd
+ * error fails only its command: checks run before writes, so a failed command has changed nothing.
+ */
+final class CommandApplier {
+    private CommandApplier() {
+    }
+
+    static BatchResult apply(MvccView view, CommandBatch batch) {
+        BatchResult.Builder results = BatchResult.newBuilder();
+        for (Command command : batch.getCommandsList()) {
+            results.addResults(apply(view, command));
+        }
+        return results.build();
+    }
+
+    private static CommandResult apply(MvccView view, Command command) {
+        view.beginCommand();
+        try {
+            CommandResult.Builder result = CommandResult.newBuilder();
+            switch (command.getOpCase()) {
+                case PUT -> result.setPut(KvApplier.put(view, command.getPut()));
+                case DELETE_RANGE -> result.setDeleteRange(KvApplier.deleteRange(view, command.getDeleteRange()));
+                case TXN -> result.setTxn(KvApplier.txn(view, command.getTxn()));
+                case COMPACTION -> result.setCompaction(KvApplier.compact(view, command.getCompaction()));
+                case PUBLISH_MEMBER -> {
+                    publish(view, command.getPublishMember());
+                    result.setDone(true);
+                }
+                default -> throw new IllegalStateException("unknown command in the Raft log: " + command.getOpCase());
+            }
+            return result.build();
+        } catch (EtcdException e) {
+            if (view.changedInCommand()) {
+                throw new IllegalStateException("command failed after it wrote: " + e.getMessage(), e);
+            }
+            return CommandResult.newBuilder()
+                    .setError(CommandError.newBuilder().setCode(e.code()).setMessage(e.getMessage()))
+                    .build();
+        } finally {
+            view.endCommand();
+        }
+    }
+
+    private static void publish(MvccView view, MemberAttributes attributes) {
+        MemberSet.Builder members = MemberSet.newBuilder();
+        for (MemberAttributes m : view.members().getMembersList()) {
+            if (m.getMemberId() != attributes.getMemberId()) {
+                members.addMembers(m);
+            }
+        }
+        view.setMembers(members.addMembers(attributes).build());
+    }
+}

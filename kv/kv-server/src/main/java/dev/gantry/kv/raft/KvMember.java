@@ -1,0 +1,268 @@
+package dev.gantry.kv.raft;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.TimeDuration;
+import org.jboss.logging.Logger;
+
+import dev.gantry.kv.api.etcd.Member;
+import dev.gantry.kv.api.etcd.ResponseHeader;
+import dev.gantry.kv.api.raft.Command;
+import dev.gantry.kv.api.raft.CommandResult;
+import dev.gantry.kv.api.raft.MemberAttributes;
+import dev.gantry.kv.api.raft.MemberSet;
+import dev.gantry.kv.cluster.ClusterIdentity;
+import dev.gantry.kv.cluster.MemberConfig;
+import dev.gantry.kv.cluster.Urls;
+import dev.gantry.kv.mvcc.EtcdError;
+import dev.gantry.kv.mvcc.MvccStore;
+import dev.gantry.kv.mvcc.MvccView;
+
+/**
+ * One member of a Gantry KV cluster: its {@link MvccStore} on Xodus, the Ratis server that replicates into
+ * it, and the Ratis client through which it proposes writes (to whichever member leads) and obtains read
+ * indexes. The gRPC edge talks to this class only.
+ */
+public final class KvMember implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(KvMember.class);
+
+    private final MemberConfig config;
+    private final ClusterIdentity identity;
+    private final MvccStore store;
+    private final RaftServer server;
+    private final RaftGroupId groupId;
+    private final RaftClient client;
+    private final Proposer proposer;
+    private final ReadBarrier readBarrier;
+    private final ExecutorService readers;
+    private final ScheduledExecutorService timer;
+    private final long requestTimeoutMs;
+
+    private KvMember(MemberConfig config) throws IOException {
+        this.config = config;
+        this.identity = ClusterIdentity.loadOrCreate(config);
+        this.store = MvccStore.open(config.memberDir().resolve("kv"));
+        RaftGroup group = group();
+        this.groupId = group.getGroupId();
+        RaftProperties properties = RaftSettings.server(config);
+        this.server = RaftServer.newBuilder()
+                .setServerId(RaftPeerId.valueOf(identity.name()))
+                .setGroup(group)
+                .setProperties(properties)
+                .setStateMachine(new KvStateMachine(store))
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        // etcd's request timeout: 5 s + 2 × election timeout
+        this.requestTimeoutMs = 5000 + 2 * config.electionTimeout().toMillis();
+        this.client = RaftClient.newBuilder()
+                .setProperties(RaftSettings.client(config))
+                .setRaftGroup(group)
+                .setClientId(ClientId.randomId())
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        (int) (requestTimeoutMs / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+        this.proposer = new Proposer(client, 4);
+        this.readBarrier = new ReadBarrier(client, RaftPeerId.valueOf(identity.name()));
+        AtomicInteger n = new AtomicInteger();
+        this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "kv-read-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kv-timer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Opens the store and starts the Raft server; the member then elects or follows a leader on its own. */
+    public static KvMember start(MemberConfig config) {
+        try {
+            KvMember member = new KvMember(config);
+            member.server.start();
+            member.publishAttributes();
+            LOG.infof("member %s (%s) started: peers %s, data in %s", member.identity.name(),
+                    Long.toHexString(member.memberId()), member.identity.initialCluster(), config.dataDir().toAbsolutePath());
+            return member;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the KV member: " + e.getMessage(), e);
+        }
+    }
+
+    private RaftGroup group() {
+        List<RaftPeer> peers = new ArrayList<>();
+        for (Map.Entry<String, List<URI>> m : identity.initialCluster().entrySet()) {
+            peers.add(RaftPeer.newBuilder()
+                    .setId(m.getKey())
+                    .setAddress(Urls.hostPort(m.getValue().get(0)))
+                    .build());
+        }
+        return RaftGroup.valueOf(RaftGroupId.valueOf(identity.groupId()), peers);
+    }
+
+    /** Announces this member's name and client URLs through Raft, retrying until a leader accepts it. */
+    private void publishAttributes() {
+        Command publish = Command.newBuilder().setPublishMember(MemberAttributes.newBuilder()
+                .setMemberId(memberId())
+                .setName(identity.name())
+                .addAllClientUrls(config.advertiseClientUrls().stream().map(URI::toString).toList())
+                .addAllPeerUrls(identity.initialCluster().get(identity.name()).stream().map(URI::toString).toList()))
+                .build();
+        propose(publish).whenComplete((r, e) -> {
+            if (e != null && !timer.isShutdown()) {
+                LOG.debugf("publishing member attributes failed (%s); retrying", e.getMessage());
+                timer.schedule(this::publishAttributes, 500, TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    // ---- the API the gRPC edge uses ----
+
+    /** Proposes a write through Raft; completes with its result once applied on this member's leader. */
+    public CompletableFuture<CommandResult> propose(Command command) {
+        return proposer.propose(command)
+                .orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(RaftErrors.toEtcd(e)));
+    }
+
+    /**
+     * Reads the local store: after a read-index round if {@code linearizable}, else at once (etcd's
+     * {@code serializable=true}, possibly stale).
+     */
+    public <T> CompletableFuture<T> read(boolean linearizable, Function<MvccView, T> reader) {
+        CompletableFuture<Void> ready = linearizable
+                ? readBarrier.await().orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS)
+                : CompletableFuture.completedFuture(null);
+        return ready
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(RaftErrors.toEtcd(e)))
+                .thenApplyAsync(ignored -> store.read(reader), readers);
+    }
+
+    public ResponseHeader header(long revision) {
+        return ResponseHeader.newBuilder()
+                .setClusterId(clusterId())
+                .setMemberId(memberId())
+                .setRevision(revision)
+                .setRaftTerm(division().getCurrentTerm())
+                .build();
+    }
+
+    public ResponseHeader header() {
+        return header(store.revision());
+    }
+
+    public long memberId() {
+        return identity.memberId();
+    }
+
+    public long clusterId() {
+        return identity.clusterId();
+    }
+
+    /** The leader's member ID, or 0 while there is none. */
+    public long leaderId() {
+        RaftPeerId leader = division().getLeaderId();
+        return leader == null ? 0 : identity.memberId(leader.toString());
+    }
+
+    public boolean hasLeader() {
+        return division().getLeaderId() != null;
+    }
+
+    public long raftTerm() {
+        return division().getCurrentTerm();
+    }
+
+    public long committedIndex() {
+        try {
+            return server.getDivision(groupId).getRaftLog().getLastCommittedIndex();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public long appliedIndex() {
+        return division().getLastAppliedIndex();
+    }
+
+    public long dbSize() {
+        return store.diskSize();
+    }
+
+    public int maxRequestBytes() {
+        return config.maxRequestBytes();
+    }
+
+    public int maxTxnOps() {
+        return config.maxTxnOps();
+    }
+
+    public String name() {
+        return identity.name();
+    }
+
+    /** The members with the attributes they published (client URLs appear once a member has started). */
+    public List<Member> members() {
+        MemberSet published = store.read(MvccView::members);
+        List<Member> members = new ArrayList<>();
+        for (Map.Entry<Long, String> m : identity.membersById().entrySet()) {
+            Member.Builder b = Member.newBuilder()
+                    .setID(m.getKey())
+                    .addAllPeerURLs(identity.initialCluster().get(m.getValue()).stream().map(URI::toString).toList());
+            published.getMembersList().stream().filter(a -> a.getMemberId() == m.getKey()).findFirst()
+                    .ifPresent(a -> b.setName(a.getName()).addAllClientURLs(a.getClientUrlsList()));
+            members.add(b.build());
+        }
+        return members;
+    }
+
+    private DivisionInfo division() {
+        try {
+            return server.getDivision(groupId).getInfo();
+        } catch (IOException e) {
+            throw EtcdError.STOPPED.exception();
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        proposer.close();
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.warn("closing the Raft client", e);
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.warn("closing the Raft server", e);
+        }
+        readers.shutdown();
+        store.close();
+    }
+}

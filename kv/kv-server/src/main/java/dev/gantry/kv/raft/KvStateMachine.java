@@ -1,0 +1,143 @@
+package dev.gantry.kv.raft;
+
+import java.io.File;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.MD5FileUtil;
+import org.jboss.logging.Logger;
+
+import dev.gantry.kv.api.raft.BatchResult;
+import dev.gantry.kv.api.raft.CommandBatch;
+import dev.gantry.kv.mvcc.MvccStore;
+
+/**
+ * The Raft state machine of Gantry KV: applies command batches to the {@link MvccStore} on Xodus.
+ *
+ * <p>Contract with Ratis: {@link #applyTransaction} runs on Ratis's single updater thread in log order; each
+ * entry is one Xodus transaction that also records the applied index, so entries Ratis replays after a
+ * restart (everything after the last snapshot) are recognised and skipped. {@link #query} serves only as
+ * the read-index barrier: once Ratis calls it, every entry up to the read index is committed in Xodus, and
+ * the caller reads Xodus directly. A snapshot is a logical dump of the store in {@code sm/}; the live Xodus
+ * environment lives outside {@code sm/}, because installing a snapshot from the leader replaces that
+ * directory.
+ */
+public final class KvStateMachine extends BaseStateMachine {
+    private static final Logger LOG = Logger.getLogger(KvStateMachine.class);
+    static final Message EMPTY = Message.valueOf("");
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final MvccStore store;
+
+    KvStateMachine(MvccStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        loadLatestSnapshot();
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        storage.loadLatestSnapshot();
+        loadLatestSnapshot();
+    }
+
+    /**
+     * Ratis re-applies every entry after its latest snapshot. The store is usually ahead of that snapshot;
+     * if it is behind (a snapshot installed from the leader, or a store lost), it is rebuilt from the snapshot.
+     */
+    private void loadLatestSnapshot() throws IOException {
+        SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+        if (snapshot == null) {
+            return;
+        }
+        TermIndex at = snapshot.getTermIndex();
+        if (store.appliedIndex() < at.getIndex()) {
+            Path file = snapshot.getFile().getPath();
+            LOG.infof("restoring the KV store from snapshot %s (store was at index %d)", file, store.appliedIndex());
+            try (InputStream in = Files.newInputStream(file)) {
+                store.restore(in, at.getTerm(), at.getIndex());
+            }
+        }
+        setLastAppliedTermIndex(at);
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        TermIndex termIndex = TermIndex.valueOf(entry);
+        BatchResult result;
+        try {
+            CommandBatch batch = CommandBatch.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+            result = store.write(termIndex.getTerm(), termIndex.getIndex(), view -> CommandApplier.apply(view, batch));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("undecodable Raft entry " + termIndex, e));
+        }
+        updateLastAppliedTermIndex(termIndex);
+        Message reply = result == null ? EMPTY : Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray()));
+        return CompletableFuture.completedFuture(reply);
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(EMPTY);
+    }
+
+    /** Runs on the updater thread with applying paused, so the dump matches the last applied index exactly. */
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() < 0) {
+            return -1;
+        }
+        store.sync(); // Raft may purge its log up to this index: the store must be durable first
+        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        File tmp = new File(file.getParentFile(), "." + file.getName() + ".tmp");
+        try (FileOutputStream out = new FileOutputStream(tmp)) {
+            store.dump(out);
+            out.getFD().sync();
+        }
+        Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
+        LOG.debugf("snapshot %s taken", file);
+        return last.getIndex();
+    }
+
+    @Override
+    public SingleFileSnapshotInfo getLatestSnapshot() {
+        return storage.getLatestSnapshot();
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    MvccStore store() {
+        return store;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.gantry.kv.raft;
+
+import java.io.File;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+import dev.gantry.kv.cluster.MemberConfig;
+import dev.gantry.kv.cluster.Urls;
+
+/** Ratis configuration derived from etcd's flags. */
+final class RaftSettings {
+    private RaftSettings() {
+    }
+
+    static RaftProperties server(MemberConfig config) {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(new File(config.memberDir().toFile(), "raft")));
+
+        URI listen = config.listenPeerUrls().get(0);
+        GrpcConfigKeys.Server.setHost(p, Urls.host(listen));
+        GrpcConfigKeys.Server.setPort(p, listen.getPort());
+
+        // etcd's election timeout E: a follower campaigns after a random silence in [E, 1.5 E]. Ratis derives
+        // its heartbeat period from the minimum (E / 2); etcd's --heartbeat-interval has no direct equivalent.
+        long election = config.electionTimeout().toMillis();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(election * 3 / 2, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 2 * election), TimeUnit.MILLISECONDS));
+
+        // ReadIndex on every member, so followers serve linearizable reads too; no clock-based leader lease.
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+
+        // Snapshots keep the log bounded; a member that fell further behind than the preserved tail gets one.
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 10_000);
+        RaftServerConfigKeys.Snapshot.setCreationGap(p, 1024);
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 5000);
+
+        // An entry is a batch of at most MAX_BATCH_BYTES, or one request of up to max-request-bytes.
+        long entryLimit = Math.max(4L << 20, 2L * Math.max(Proposer.MAX_BATCH_BYTES, config.maxRequestBytes()));
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(entryLimit));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entryLimit + (64 << 10)));
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(2 * entryLimit));
+        return p;
+    }
+
+    static RaftProperties client(MemberConfig config) {
+        RaftProperties p = new RaftProperties();
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(p, 4096);
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(16L << 20, 8L * config.maxRequestBytes())));
+        return p;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.gantry.server;
+
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.gantry.kv.cluster.MemberConfig;
+import dev.gantry.kv.cluster.Urls;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+
+/**
+ * {@code gantry server [flags]}: parses etcd's server flags, checks them before anything starts, and hands
+ * them to the application as {@code gantry.<flag>} configuration. The client URL becomes the HTTP port,
+ * which carries gRPC (etcd API), REST and health, as etcd's client port does.
+ */
+@QuarkusMain
+public final class GantryMain {
+    static final String USAGE = """
+            Usage: gantry server [flags]
+
+            Runs one Gantry server: a Gantry KV member (etcd v3 API on the client URL) and, as the
+            project grows, the scheduler, REST API and console. With no flags it is a single-member
+            cluster with its data in ./gantry-data, serving http://localhost:2379.
+
+            Flags (etcd's names and defaults):
+              --name NAME                          member name (default "default")
+              --data-dir DIR                       data directory (default "gantry-data")
+              --listen-client-urls URLS            where clients connect (default http://localhost:2379)
+              --advertise-client-urls URLS         client URLs told to other members (default: listen URLs)
+              --listen-peer-urls URLS              where peers connect for Raft (default http://localhost:2380)
+              --initial-advertise-peer-urls URLS   this member's peer URLs (default http://localhost:2380)
+              --initial-cluster NAME=URL,...       all initial members (default NAME=<advertise peer URL>)
+              --initial-cluster-state new|existing (default new)
+              --initial-cluster-token TOKEN        distinguishes clusters (default "etcd-cluster")
+              --heartbeat-interval MS              (default 100)
+              --election-timeout MS                (default 1000)
+              --max-request-bytes N                largest client request (default 1572864)
+              --max-txn-ops N                      most operations in one txn (default 128)
+
+            The initial-cluster flags only matter the first time a data directory is used: a member
+            restarted on its data directory rejoins its cluster. URLs may be IPv6: http://[::1]:2379.
+            """;
+
+    private GantryMain() {
+    }
+
+    public static void main(String... args) {
+        Map<String, String> flags;
+        MemberConfig config;
+        try {
+            flags = parseFlags(args);
+            if (flags.containsKey("help")) {
+                System.out.print(USAGE);
+                return;
+            }
+            config = MemberConfig.parse(flags);
+        } catch (IllegalArgumentException e) {
+            fail(System.err, e.getMessage());
+            return;
+        }
+        if (config.listenClientUrls().size() > 1) {
+            fail(System.err, "--listen-client-urls: this version listens on one client URL, got " + config.listenClientUrls());
+            return;
+        }
+        URI client = config.listenClientUrls().get(0);
+        System.setProperty("quarkus.http.host", Urls.host(client));
+        System.setProperty("quarkus.http.port", String.valueOf(client.getPort()));
+        // etcd lets gRPC frames reach max-request-bytes + 512 KiB, and answers "request is too large" itself.
+        System.setProperty("quarkus.grpc.server.max-inbound-message-size", String.valueOf(config.maxRequestBytes() + 512 * 1024));
+        flags.forEach((flag, value) -> System.setProperty("gantry." + flag, value));
+        Quarkus.run(args);
+    }
+
+    /** {@code [server] --flag value | --flag=value ...}; the leading subcommand, if any, is the launcher's. */
+    static Map<String, String> parseFlags(String... args) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        int i = args.length > 0 && args[0].equals("server") ? 1 : 0;
+        for (; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("-h") || arg.equals("--help")) {
+                flags.put("help", "true");
+                continue;
+            }
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new IllegalArgumentException("unexpected argument '" + arg + "' (flags look like --name value)");
+            }
+            String body = arg.substring(2);
+            int eq = body.indexOf('=');
+            if (eq >= 0) {
+                flags.put(body.substring(0, eq), body.substring(eq + 1));
+            } else if (i + 1 < args.length) {
+                flags.put(body, args[++i]);
+            } else {
+                throw new IllegalArgumentException("flag --" + body + " needs a value");
+            }
+            String name = eq >= 0 ? body.substring(0, eq) : body;
+            if (!KNOWN_FLAGS.contains(name)) {
+                throw new IllegalArgumentException("unknown flag --" + name + " (see gantry server --help)");
+            }
+        }
+        return flags;
+    }
+
+    static final java.util.Set<String> KNOWN_FLAGS = java.util.Set.of(
+            "name", "data-dir", "listen-client-urls", "advertise-client-urls", "listen-peer-urls",
+            "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
+            "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops");
+
+    private static void fail(PrintStream err, String message) {
+        err.println("gantry server: " + message);
+        err.println("Run 'gantry server --help' for the flags.");
+        System.exit(2);
+    }
+}

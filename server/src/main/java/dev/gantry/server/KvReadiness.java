@@ -1,0 +1,29 @@
+package dev.gantry.server;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+import dev.gantry.kv.raft.KvMember;
+
+/** Ready when this member knows a Raft leader: until then it can serve neither writes nor linearizable reads. */
+@Readiness
+@ApplicationScoped
+public class KvReadiness implements HealthCheck {
+    @Inject
+    KvMember member;
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("kv")
+                .status(member.hasLeader())
+                .withData("member", Long.toHexString(member.memberId()))
+                .withData("leader", Long.toHexString(member.leaderId()))
+                .withData("raftTerm", member.raftTerm())
+                .withData("appliedIndex", member.appliedIndex())
+                .build();
+    }
+}

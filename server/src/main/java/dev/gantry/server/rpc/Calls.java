@@ -1,0 +1,45 @@
+package dev.gantry.server.rpc;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+
+import org.jboss.logging.Logger;
+
+import dev.gantry.kv.mvcc.EtcdException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.smallrye.mutiny.Uni;
+
+/** Runs one unary call at the gRPC edge: checks that throw and asynchronous failures both become etcd's gRPC statuses. */
+final class Calls {
+    private static final Logger LOG = Logger.getLogger(Calls.class);
+
+    private Calls() {
+    }
+
+    static <T> Uni<T> unary(Supplier<CompletableFuture<T>> call) {
+        return Uni.createFrom().completionStage(() -> {
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }).onFailure().transform(Calls::toStatus);
+    }
+
+    static StatusRuntimeException toStatus(Throwable error) {
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof EtcdException etcd) {
+            return etcd.toStatus();
+        }
+        if (cause instanceof StatusRuntimeException status) {
+            return status;
+        }
+        LOG.error("unexpected failure serving a request", cause);
+        return Status.UNKNOWN.withDescription(String.valueOf(cause.getMessage())).asRuntimeException();
+    }
+}

@@ -1,0 +1,108 @@
+package dev.gantry.server.rpc;
+
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.inject.Inject;
+
+import com.google.protobuf.MessageLite;
+
+import dev.gantry.kv.api.etcd.CompactionRequest;
+import dev.gantry.kv.api.etcd.CompactionResponse;
+import dev.gantry.kv.api.etcd.DeleteRangeRequest;
+import dev.gantry.kv.api.etcd.DeleteRangeResponse;
+import dev.gantry.kv.api.etcd.MutinyKVGrpc;
+import dev.gantry.kv.api.etcd.PutRequest;
+import dev.gantry.kv.api.etcd.PutResponse;
+import dev.gantry.kv.api.etcd.RangeRequest;
+import dev.gantry.kv.api.etcd.RangeResponse;
+import dev.gantry.kv.api.etcd.ResponseHeader;
+import dev.gantry.kv.api.etcd.TxnRequest;
+import dev.gantry.kv.api.etcd.TxnResponse;
+import dev.gantry.kv.api.raft.Command;
+import dev.gantry.kv.api.raft.CommandResult;
+import dev.gantry.kv.mvcc.EtcdError;
+import dev.gantry.kv.mvcc.EtcdException;
+import dev.gantry.kv.mvcc.KvApplier;
+import dev.gantry.kv.mvcc.RequestChecks;
+import dev.gantry.kv.raft.KvMember;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * etcd's KV service. Validates each request at the edge (as etcd's {@code v3rpc/key.go}), sends writes
+ * through Raft and serves reads from the local store — after a read-index round unless the request is
+ * {@code serializable}. Read-only txns take the read path, as in etcd.
+ */
+@GrpcService
+public class KvService extends MutinyKVGrpc.KVImplBase {
+    @Inject
+    KvMember member;
+
+    @Override
+    public Uni<RangeResponse> range(RangeRequest r) {
+        return Calls.unary(() -> {
+            RequestChecks.checkRange(r);
+            return member.read(!r.getSerializable(), view -> KvApplier.range(view, r))
+                    .thenApply(resp -> resp.toBuilder().setHeader(header(resp.getHeader())).build());
+        });
+    }
+
+    @Override
+    public Uni<PutResponse> put(PutRequest r) {
+        return Calls.unary(() -> {
+            checkSize(r);
+            RequestChecks.checkPut(r);
+            return propose(Command.newBuilder().setPut(r).build())
+                    .thenApply(result -> result.getPut().toBuilder().setHeader(header(result.getPut().getHeader())).build());
+        });
+    }
+
+    @Override
+    public Uni<DeleteRangeResponse> deleteRange(DeleteRangeRequest r) {
+        return Calls.unary(() -> {
+            checkSize(r);
+            RequestChecks.checkDelete(r);
+            return propose(Command.newBuilder().setDeleteRange(r).build())
+                    .thenApply(result -> result.getDeleteRange().toBuilder()
+                            .setHeader(header(result.getDeleteRange().getHeader())).build());
+        });
+    }
+
+    @Override
+    public Uni<TxnResponse> txn(TxnRequest r) {
+        return Calls.unary(() -> {
+            checkSize(r);
+            RequestChecks.checkTxn(r, member.maxTxnOps());
+            CompletableFuture<TxnResponse> resp = KvApplier.isReadOnly(r)
+                    ? member.read(true, view -> KvApplier.txn(view, r))
+                    : propose(Command.newBuilder().setTxn(r).build()).thenApply(CommandResult::getTxn);
+            return resp.thenApply(t -> t.toBuilder().setHeader(header(t.getHeader())).build());
+        });
+    }
+
+    @Override
+    public Uni<CompactionResponse> compact(CompactionRequest r) {
+        return Calls.unary(() -> propose(Command.newBuilder().setCompaction(r).build())
+                .thenApply(result -> CompactionResponse.newBuilder()
+                        .setHeader(header(result.getCompaction().getHeader())).build()));
+    }
+
+    private CompletableFuture<CommandResult> propose(Command command) {
+        return member.propose(command).thenApply(result -> {
+            if (result.hasError()) {
+                throw new EtcdException(result.getError().getCode(), result.getError().getMessage());
+            }
+            return result;
+        });
+    }
+
+    private ResponseHeader header(ResponseHeader applied) {
+        return member.header(applied.getRevision());
+    }
+
+    private void checkSize(MessageLite request) {
+        if (request.getSerializedSize() > member.maxRequestBytes()) {
+            throw EtcdError.REQUEST_TOO_LARGE.exception();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.gantry.server.rpc;
+
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.inject.Inject;
+
+import dev.gantry.kv.api.etcd.AlarmRequest;
+import dev.gantry.kv.api.etcd.AlarmResponse;
+import dev.gantry.kv.api.etcd.MutinyMaintenanceGrpc;
+import dev.gantry.kv.api.etcd.StatusRequest;
+import dev.gantry.kv.api.etcd.StatusResponse;
+import dev.gantry.kv.raft.KvMember;
+import io.grpc.Status;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
+
+/** etcd's Maintenance service: member-local status (what {@code etcdctl endpoint status} prints) and alarms. */
+@GrpcService
+public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBase {
+    /** The etcd API version Gantry speaks, reported where etcd reports its server version. */
+    public static final String ETCD_API_VERSION = "3.4.0";
+
+    @Inject
+    KvMember member;
+
+    @Override
+    public Uni<StatusResponse> status(StatusRequest request) {
+        return Calls.unary(() -> {
+            long dbSize = member.dbSize();
+            return CompletableFuture.completedFuture(StatusResponse.newBuilder()
+                    .setHeader(member.header())
+                    .setVersion(ETCD_API_VERSION)
+                    .setDbSize(dbSize)
+                    .setDbSizeInUse(dbSize)
+                    .setLeader(member.leaderId())
+                    .setRaftIndex(member.committedIndex())
+                    .setRaftTerm(member.raftTerm())
+                    .setRaftAppliedIndex(member.appliedIndex())
+                    .build());
+        });
+    }
+
+    @Override
+    public Uni<AlarmResponse> alarm(AlarmRequest request) {
+        if (request.getAction() != AlarmRequest.AlarmAction.GET) {
+            return Uni.createFrom().failure(Status.UNIMPLEMENTED
+                    .withDescription("alarm activate/deactivate is not supported by this version").asRuntimeException());
+        }
+        // No alarm can be raised yet (the space quota arrives with maintenance support).
+        return Calls.unary(() -> CompletableFuture.completedFuture(AlarmResponse.newBuilder().setHeader(member.header()).build()));
+    }
+}
