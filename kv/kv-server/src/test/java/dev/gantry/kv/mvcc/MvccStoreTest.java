@@ -1,0 +1,175 @@
+package dev.gantry.kv.mvcc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.protobuf.ByteString;
+
+import dev.gantry.kv.api.mvcc.KeyValue;
+
+class MvccStoreTest {
+    @TempDir
+    Path dir;
+    MvccStore store;
+    long index;
+
+    @BeforeEach
+    void open() {
+        store = MvccStore.open(dir.resolve("kv"));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Test
+    void emptyStoreIsAtRevisionOne() {
+        assertThat(store.revision()).isEqualTo(1);
+        long count = store.read(v -> v.range(all(), 0, 10).count());
+        assertThat(count).isZero();
+    }
+
+    @Test
+    void readsAtPastRevisionsSeeEachKeyAsItWasThen() {
+        put("a", "1");              // rev 2
+        put("b", "1");              // rev 3
+        put("a", "2");              // rev 4
+        delete("b");                // rev 5
+        put("b", "2");              // rev 6
+
+        assertThat(valuesAt(2)).containsExactly("a=1");
+        assertThat(valuesAt(3)).containsExactly("a=1", "b=1");
+        assertThat(valuesAt(4)).containsExactly("a=2", "b=1");
+        assertThat(valuesAt(5)).containsExactly("a=2");
+        assertThat(valuesAt(6)).containsExactly("a=2", "b=2");
+        KeyValue b = store.read(v -> v.get(bytes("b")));
+        assertThat(b.getCreateRevision()).isEqualTo(6);
+        assertThat(b.getVersion()).isEqualTo(1);
+    }
+
+    @Test
+    void historyKeepsKeysThatShareAPrefixOrContainZeroBytesApart() {
+        put("a", "x");
+        put("a\0", "y");
+        put("ab", "z");
+        put("a", "x2");
+        assertThat(valuesAt(4)).containsExactly("a=x", "a\0=y", "ab=z");
+        List<KeyValue> a = store.read(v -> v.range(KeyRange.single(bytes("a")), 4, 10).kvs());
+        assertThat(a).extracting(kv -> kv.getValue().toStringUtf8()).containsExactly("x");
+    }
+
+    @Test
+    void compactionKeepsTheStateAtItsRevisionAndRefusesOlderReads() {
+        put("a", "1");              // 2
+        put("a", "2");              // 3
+        put("b", "1");              // 4
+        delete("b");                // 5
+        put("c", "1");              // 6
+        write(v -> {
+            v.compact(5);
+            return null;
+        });
+        assertThat(store.compactRevision()).isEqualTo(5);
+        assertThat(valuesAt(5)).containsExactly("a=2");
+        assertThat(valuesAt(6)).containsExactly("a=2", "c=1");
+        assertThatThrownBy(() -> valuesAt(4)).hasMessage(EtcdError.COMPACTED.message());
+        assertThatThrownBy(() -> write(v -> {
+            v.compact(5);
+            return null;
+        })).hasMessage(EtcdError.COMPACTED.message());
+        assertThatThrownBy(() -> write(v -> {
+            v.compact(7);
+            return null;
+        })).hasMessage(EtcdError.FUTURE_REV.message());
+    }
+
+    @Test
+    void anEntryAppliedBeforeIsSkippedWhenReplayed() {
+        put("a", "1");
+        long applied = store.appliedIndex();
+        Object result = store.write(1, applied, v -> v.put(bytes("a"), ByteString.copyFromUtf8("again"), 0));
+        assertThat(result).isNull();
+        assertThat(store.read(v -> v.get(bytes("a"))).getValue().toStringUtf8()).isEqualTo("1");
+        assertThat(store.revision()).isEqualTo(2);
+    }
+
+    @Test
+    void theAppliedIndexAndRevisionSurviveAReopen() {
+        put("a", "1");
+        put("b", "2");
+        store.close();
+        store = MvccStore.open(dir.resolve("kv"));
+        assertThat(store.appliedIndex()).isEqualTo(index);
+        assertThat(store.revision()).isEqualTo(3);
+        assertThat(valuesAt(0)).containsExactly("a=1", "b=2");
+    }
+
+    @Test
+    void aDumpRestoresEverythingAtTheGivenIndex() throws Exception {
+        put("a", "1");
+        put("a", "2");
+        delete("a");
+        put("b", "1");
+        ByteArrayOutputStream dump = new ByteArrayOutputStream();
+        store.dump(dump);
+
+        MvccStore other = MvccStore.open(dir.resolve("other"));
+        try {
+            other.restore(new ByteArrayInputStream(dump.toByteArray()), 7, 42);
+            assertThat(other.appliedIndex()).isEqualTo(42);
+            assertThat(other.appliedTerm()).isEqualTo(7);
+            assertThat(other.revision()).isEqualTo(5);
+            List<KeyValue> atThree = other.read(v -> v.range(all(), 3, 10).kvs());
+            assertThat(atThree).extracting(kv -> kv.getValue().toStringUtf8()).containsExactly("2");
+            List<KeyValue> latest = other.read(v -> v.range(all(), 0, 10).kvs());
+            assertThat(latest).extracting(kv -> kv.getKey().toStringUtf8()).containsExactly("b");
+        } finally {
+            other.close();
+        }
+    }
+
+    // ---- helpers: one Raft entry per command ----
+
+    private <T> T write(java.util.function.Function<MvccView, T> op) {
+        return store.write(1, ++index, v -> {
+            v.beginCommand();
+            T result = op.apply(v);
+            v.endCommand();
+            return result;
+        });
+    }
+
+    private void put(String key, String value) {
+        write(v -> v.put(bytes(key), ByteString.copyFromUtf8(value), 0));
+    }
+
+    private void delete(String key) {
+        write(v -> v.delete(KeyRange.single(bytes(key))));
+    }
+
+    private List<String> valuesAt(long rev) {
+        return store.read(v -> v.range(all(), rev, Integer.MAX_VALUE).kvs()).stream()
+                .map(kv -> kv.getKey().toStringUtf8() + "=" + kv.getValue().toStringUtf8())
+                .toList();
+    }
+
+    private static KeyRange all() {
+        return new KeyRange(new byte[]{0}, new byte[]{0});
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
