@@ -12,8 +12,12 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
  * {@code gantry server [flags]}: parses etcd's server flags, checks them before anything starts, and hands
- * them to the application as {@code gantry.<flag>} configuration. The client URL becomes the HTTP port,
- * which carries gRPC (etcd API), REST and health, as etcd's client port does.
+ * them to the application as {@code gantry.<flag>} configuration.
+ *
+ * <p>The client URL serves the etcd gRPC API on Quarkus's grpc-java based gRPC server. HTTP (health, and
+ * later the REST API and console) has its own listener, {@code --listen-http-urls}: Vert.x's HTTP/2 server
+ * resets streams whose {@code :authority} is not a plain host:port, and etcdctl sends
+ * {@code http://host:port} as the authority when an endpoint is written with its scheme.
  */
 @QuarkusMain
 public final class GantryMain {
@@ -27,7 +31,9 @@ public final class GantryMain {
             Flags (etcd's names and defaults):
               --name NAME                          member name (default "default")
               --data-dir DIR                       data directory (default "gantry-data")
-              --listen-client-urls URLS            where clients connect (default http://localhost:2379)
+              --listen-client-urls URLS            where etcd clients connect (default http://localhost:2379)
+              --listen-http-urls URL               Gantry's HTTP API and health (default: the client port + 2,
+                                                   e.g. http://localhost:2381); not an etcd flag
               --advertise-client-urls URLS         client URLs told to other members (default: listen URLs)
               --listen-peer-urls URLS              where peers connect for Raft (default http://localhost:2380)
               --initial-advertise-peer-urls URLS   this member's peer URLs (default http://localhost:2380)
@@ -38,6 +44,7 @@ public final class GantryMain {
               --election-timeout MS                (default 1000)
               --max-request-bytes N                largest client request (default 1572864)
               --max-txn-ops N                      most operations in one txn (default 128)
+              --snapshot-count N                   applied Raft entries between snapshots (default 10000)
 
             The initial-cluster flags only matter the first time a data directory is used: a member
             restarted on its data directory rejoins its cluster. URLs may be IPv6: http://[::1]:2379.
@@ -65,12 +72,30 @@ public final class GantryMain {
             return;
         }
         URI client = config.listenClientUrls().get(0);
-        System.setProperty("quarkus.http.host", Urls.host(client));
-        System.setProperty("quarkus.http.port", String.valueOf(client.getPort()));
+        URI http;
+        try {
+            http = httpUrl(flags, client);
+        } catch (IllegalArgumentException e) {
+            fail(System.err, e.getMessage());
+            return;
+        }
+        System.setProperty("quarkus.grpc.server.host", Urls.host(client));
+        System.setProperty("quarkus.grpc.server.port", String.valueOf(client.getPort()));
+        System.setProperty("quarkus.http.host", Urls.host(http));
+        System.setProperty("quarkus.http.port", String.valueOf(http.getPort()));
         // etcd lets gRPC frames reach max-request-bytes + 512 KiB, and answers "request is too large" itself.
         System.setProperty("quarkus.grpc.server.max-inbound-message-size", String.valueOf(config.maxRequestBytes() + 512 * 1024));
         flags.forEach((flag, value) -> System.setProperty("gantry." + flag, value));
         Quarkus.run(args);
+    }
+
+    /** {@code --listen-http-urls}, or by default the client URL's host with the client port + 2 (2379 → 2381). */
+    static URI httpUrl(Map<String, String> flags, URI client) {
+        String given = flags.get("listen-http-urls");
+        if (given != null) {
+            return Urls.parse("listen-http-urls", given);
+        }
+        return URI.create(client.getScheme() + "://" + client.getHost() + ":" + (client.getPort() + 2));
     }
 
     /** {@code [server] --flag value | --flag=value ...}; the leading subcommand, if any, is the launcher's. */
@@ -104,9 +129,9 @@ public final class GantryMain {
     }
 
     static final java.util.Set<String> KNOWN_FLAGS = java.util.Set.of(
-            "name", "data-dir", "listen-client-urls", "advertise-client-urls", "listen-peer-urls",
+            "name", "data-dir", "listen-client-urls", "listen-http-urls", "advertise-client-urls", "listen-peer-urls",
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
-            "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops");
+            "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count");
 
     private static void fail(PrintStream err, String message) {
         err.println("gantry server: " + message);

@@ -54,16 +54,19 @@ public final class Cluster implements AutoCloseable {
     private final String token;
     private final List<Member> members;
     private final Thread killOnExit;
+    private final List<String> extraFlags;
 
-    private Cluster(Implementation implementation, int size) throws IOException {
+    private Cluster(Implementation implementation, int size, List<String> extraFlags) throws IOException {
+        this.extraFlags = List.copyOf(extraFlags);
         this.implementation = implementation;
         this.root = Files.createTempDirectory("gantry-it-" + implementation + "-");
         this.token = "gantry-it-" + UUID.randomUUID();
-        int[] ports = freePorts(2 * size);
+        int[] ports = freePorts(3 * size);
         List<Member> created = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             String name = "m" + (i + 1);
-            created.add(new Member(name, ports[2 * i], ports[2 * i + 1], Files.createDirectory(root.resolve(name))));
+            created.add(new Member(name, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2],
+                    Files.createDirectory(root.resolve(name))));
         }
         this.members = List.copyOf(created);
         // Members must not outlive the test JVM, even when it dies without closing the cluster.
@@ -78,12 +81,17 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts a cluster of the given implementation and size (1 or 3, usually) and waits until all are ready. */
     public static Cluster start(Implementation implementation, int size) {
+        return start(implementation, size, List.of());
+    }
+
+    /** As {@link #start(Implementation, int)}, with more server flags for every member (e.g. {@code --snapshot-count 50}). */
+    public static Cluster start(Implementation implementation, int size, List<String> extraFlags) {
         if (size < 1) {
             throw new IllegalArgumentException("a cluster has at least one member, not " + size);
         }
         Cluster cluster;
         try {
-            cluster = new Cluster(implementation, size);
+            cluster = new Cluster(implementation, size, extraFlags);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a cluster directory", e);
         }
@@ -174,6 +182,20 @@ public final class Cluster implements AutoCloseable {
         awaitReady(List.of(member));
     }
 
+    /**
+     * Starts several stopped or killed members again, all before waiting for any: when a quorum is down (say the
+     * whole cluster was killed), no member alone can be ready, so {@link #restart(Member)} one by one would time out.
+     */
+    public void restart(Collection<Member> stopped) {
+        for (Member member : stopped) {
+            if (member.isRunning()) {
+                throw new IllegalStateException(member + " is still running: stop or kill it first");
+            }
+        }
+        stopped.forEach(this::launch);
+        awaitReady(stopped);
+    }
+
     /** Maintenance.Status of one member, with a short deadline. */
     public StatusResponse status(Member member) {
         return MaintenanceGrpc.newBlockingStub(member.channel())
@@ -224,7 +246,7 @@ public final class Cluster implements AutoCloseable {
         String initialCluster = members.stream()
                 .map(peer -> peer.name() + "=" + peer.peerUrl())
                 .collect(Collectors.joining(","));
-        return List.of(
+        return Stream.concat(Stream.of(
                 "--name", member.name(),
                 "--data-dir", member.dataDir().toString(),
                 "--listen-client-urls", member.clientUrl(),
@@ -236,7 +258,12 @@ public final class Cluster implements AutoCloseable {
                 "--initial-cluster-state", "new",
                 "--initial-cluster-token", token,
                 "--heartbeat-interval", HEARTBEAT_MS,
-                "--election-timeout", ELECTION_MS);
+                "--election-timeout", ELECTION_MS), Stream.concat(gantryFlags(member), extraFlags.stream())).toList();
+    }
+
+    /** Gantry's own HTTP listener would otherwise default to the client port + 2, which may be taken. */
+    private Stream<String> gantryFlags(Member member) {
+        return implementation == Implementation.GANTRY ? Stream.of("--listen-http-urls", member.httpUrl()) : Stream.empty();
     }
 
     private void launch(Member member) {

@@ -25,15 +25,17 @@ public final class Member {
     private final String name;
     private final int clientPort;
     private final int peerPort;
+    private final int httpPort;
     private final Path dir;
     private final ManagedChannel channel;
     private volatile Process process;
     private volatile long id;
 
-    Member(String name, int clientPort, int peerPort, Path dir) {
+    Member(String name, int clientPort, int peerPort, int httpPort, Path dir) {
         this.name = name;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
+        this.httpPort = httpPort;
         this.dir = dir;
         this.channel = NettyChannelBuilder.forAddress(HOST, clientPort)
                 .usePlaintext()
@@ -60,6 +62,11 @@ public final class Member {
 
     public String peerUrl() {
         return "http://" + HOST + ":" + peerPort;
+    }
+
+    /** Gantry's HTTP listener (health, REST); etcd members do not use it. */
+    public String httpUrl() {
+        return "http://" + HOST + ":" + httpPort;
     }
 
     public Path dataDir() {

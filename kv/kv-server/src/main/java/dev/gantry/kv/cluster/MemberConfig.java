@@ -12,7 +12,7 @@ import java.util.Map;
  * One member's configuration, with etcd's flags and defaults: {@code --name --data-dir
  * --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls
  * --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout
- * --max-request-bytes --max-txn-ops}. The initial-cluster flags only matter the first time a data directory
+ * --max-request-bytes --max-txn-ops --snapshot-count}. The initial-cluster flags only matter the first time a data directory
  * is used; afterwards the member rejoins the cluster recorded there.
  */
 public record MemberConfig(
@@ -28,7 +28,8 @@ public record MemberConfig(
         Duration heartbeatInterval,
         Duration electionTimeout,
         int maxRequestBytes,
-        int maxTxnOps) {
+        int maxTxnOps,
+        long snapshotCount) {
 
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1536 * 1024;
 
@@ -84,7 +85,8 @@ public record MemberConfig(
                 Duration.ofMillis(positiveLong("heartbeat-interval", flags.getOrDefault("heartbeat-interval", "100"))),
                 Duration.ofMillis(positiveLong("election-timeout", flags.getOrDefault("election-timeout", "1000"))),
                 (int) positiveLong("max-request-bytes", flags.getOrDefault("max-request-bytes", String.valueOf(DEFAULT_MAX_REQUEST_BYTES))),
-                (int) positiveLong("max-txn-ops", flags.getOrDefault("max-txn-ops", "128")));
+                (int) positiveLong("max-txn-ops", flags.getOrDefault("max-txn-ops", "128")),
+                positiveLong("snapshot-count", flags.getOrDefault("snapshot-count", "10000")));
     }
 
     /** {@code n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380}; a name may repeat to list several peer URLs. */

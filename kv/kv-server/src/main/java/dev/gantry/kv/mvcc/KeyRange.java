@@ -42,19 +42,6 @@ public record KeyRange(byte[] key, byte[] end) {
         return !isUnbounded() && Arrays.compareUnsigned(k, end) >= 0;
     }
 
-    /** Whether the two ranges share a key. */
-    public boolean intersects(KeyRange other) {
-        if (isSingleKey()) {
-            return other.contains(key);
-        }
-        if (other.isSingleKey()) {
-            return contains(other.key);
-        }
-        boolean thisStartsBeforeOtherEnds = other.isUnbounded() || Arrays.compareUnsigned(key, other.end) < 0;
-        boolean otherStartsBeforeThisEnds = isUnbounded() || Arrays.compareUnsigned(other.key, end) < 0;
-        return thisStartsBeforeOtherEnds && otherStartsBeforeThisEnds;
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof KeyRange r && Arrays.equals(key, r.key) && Arrays.equals(end, r.end);

@@ -40,11 +40,14 @@ final class RaftSettings {
 
         // Snapshots keep the log bounded; a member that fell further behind than the preserved tail gets one.
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, 10_000);
-        RaftServerConfigKeys.Snapshot.setCreationGap(p, 1024);
+        // etcd's --snapshot-count counts applied entries; etcd keeps 5,000 entries for catching up.
+        long snapshotCount = config.snapshotCount();
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, snapshotCount);
+        RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.min(1024, snapshotCount));
         RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
-        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, 5000);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, snapshotCount));
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, Math.min(5000, snapshotCount / 2));
 
         // An entry is a batch of at most MAX_BATCH_BYTES, or one request of up to max-request-bytes.
         long entryLimit = Math.max(4L << 20, 2L * Math.max(Proposer.MAX_BATCH_BYTES, config.maxRequestBytes()));
