@@ -15,7 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.server.GrpcServices;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -30,7 +33,9 @@ import org.jboss.logging.Logger;
 
 import dev.gantry.kv.api.etcd.Member;
 import dev.gantry.kv.api.etcd.ResponseHeader;
+import dev.gantry.kv.api.raft.BatchResult;
 import dev.gantry.kv.api.raft.Command;
+import dev.gantry.kv.api.raft.CommandBatch;
 import dev.gantry.kv.api.raft.CommandResult;
 import dev.gantry.kv.api.raft.MemberAttributes;
 import dev.gantry.kv.api.raft.MemberSet;
@@ -48,6 +53,11 @@ import dev.gantry.kv.mvcc.MvccView;
  */
 public final class KvMember implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(KvMember.class);
+    /**
+     * Raft entries this member may have in flight. One: on a CPU-bound box the cost is per entry, so while an
+     * entry replicates, every request that arrives joins the next one (measured: docs/benchmarks.md).
+     */
+    private static final int PROPOSALS_IN_FLIGHT = Integer.getInteger("gantry.kv.proposals-in-flight", 1);
 
     private final MemberConfig config;
     private final ClusterIdentity identity;
@@ -55,7 +65,9 @@ public final class KvMember implements AutoCloseable {
     private final RaftServer server;
     private final RaftGroupId groupId;
     private final RaftClient client;
+    private final RaftGateway raft;
     private final Proposer proposer;
+    private final Forwarding forwarding;
     private final ReadBarrier readBarrier;
     private final ExecutorService readers;
     private final ScheduledExecutorService timer;
@@ -68,10 +80,15 @@ public final class KvMember implements AutoCloseable {
         RaftGroup group = group();
         this.groupId = group.getGroupId();
         RaftProperties properties = RaftSettings.server(config);
+        Parameters parameters = new Parameters();
+        GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
+                ? builder.addService(Forwarding.service(() -> division().isLeader(), this::proposeOnLeader))
+                : builder);
         this.server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(identity.name()))
                 .setGroup(group)
                 .setProperties(properties)
+                .setParameters(parameters)
                 .setStateMachine(new KvStateMachine(store))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
@@ -84,8 +101,10 @@ public final class KvMember implements AutoCloseable {
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                         (int) (requestTimeoutMs / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
-        this.proposer = new Proposer(client, 4);
-        this.readBarrier = new ReadBarrier(client, RaftPeerId.valueOf(identity.name()));
+        this.raft = new RaftGateway(server, groupId, RaftPeerId.valueOf(identity.name()), client, PROPOSALS_IN_FLIGHT);
+        this.proposer = new Proposer(this::submit, PROPOSALS_IN_FLIGHT);
+        this.forwarding = new Forwarding(requestTimeoutMs);
+        this.readBarrier = new ReadBarrier(raft);
         AtomicInteger n = new AtomicInteger();
         this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
             Thread t = new Thread(r, "kv-read-" + n.incrementAndGet());
@@ -138,6 +157,30 @@ public final class KvMember implements AutoCloseable {
                 timer.schedule(this::publishAttributes, 500, TimeUnit.MILLISECONDS);
             }
         });
+    }
+
+    /**
+     * Where this member's entries go: into the local Raft log when it leads; else to the leader's proposer,
+     * which batches them with everyone else's; with no leader known, through the Ratis client, which waits
+     * for one. A forward the leader refused before proposing is retried through the client; any other
+     * failure is reported, never retried, since the leader may have proposed it.
+     */
+    private CompletableFuture<BatchResult> submit(CommandBatch batch) {
+        if (division().isLeader()) {
+            return raft.proposeLocally(batch);
+        }
+        RaftPeerId leader = division().getLeaderId();
+        RaftPeer peer = leader == null ? null : raftDivision().getRaftConf().getPeer(leader);
+        if (peer == null) {
+            return raft.proposeViaClient(batch);
+        }
+        return forwarding.forward(peer.getAddress(), batch).exceptionallyCompose(e ->
+                Forwarding.isNotLeader(e) ? raft.proposeViaClient(batch) : CompletableFuture.failedFuture(e));
+    }
+
+    /** A command forwarded by a follower, proposed by this member, the leader. */
+    private CompletableFuture<CommandResult> proposeOnLeader(Command command) {
+        return proposer.propose(command);
     }
 
     // ---- the API the gRPC edge uses ----
@@ -198,11 +241,7 @@ public final class KvMember implements AutoCloseable {
     }
 
     public long committedIndex() {
-        try {
-            return server.getDivision(groupId).getRaftLog().getLastCommittedIndex();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return raftDivision().getRaftLog().getLastCommittedIndex();
     }
 
     public long appliedIndex() {
@@ -241,8 +280,12 @@ public final class KvMember implements AutoCloseable {
     }
 
     private DivisionInfo division() {
+        return raftDivision().getInfo();
+    }
+
+    private RaftServer.Division raftDivision() {
         try {
-            return server.getDivision(groupId).getInfo();
+            return server.getDivision(groupId);
         } catch (IOException e) {
             throw EtcdError.STOPPED.exception();
         }
@@ -252,6 +295,8 @@ public final class KvMember implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         proposer.close();
+        forwarding.close();
+        raft.close();
         try {
             client.close();
         } catch (IOException e) {

@@ -49,12 +49,27 @@ final class RaftSettings {
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, snapshotCount));
         RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, Math.min(5000, snapshotCount / 2));
 
+        // Send appends as soon as entries are there: Ratis's default waits 10 ms between two appendEntries
+        // calls to gather entries, which caps a lone client at ~100 writes/s. Batching happens in Proposer.
+        RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, TimeDuration.ZERO);
+
         // An entry is a batch of at most MAX_BATCH_BYTES, or one request of up to max-request-bytes.
         long entryLimit = Math.max(4L << 20, 2L * Math.max(Proposer.MAX_BATCH_BYTES, config.maxRequestBytes()));
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(entryLimit));
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(entryLimit + (64 << 10)));
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(2 * entryLimit));
+        applyOverrides(p);
         return p;
+    }
+
+    /**
+     * Expert escape hatch: a JVM system property {@code ratis.<ratis key>=<value>} (e.g.
+     * {@code -Dratis.raft.server.log.force.sync.num=64} in GANTRY_JAVA_OPTS) sets that Ratis key directly.
+     */
+    private static void applyOverrides(RaftProperties p) {
+        System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith("ratis.raft."))
+                .forEach(name -> p.set(name.substring("ratis.".length()), System.getProperty(name)));
     }
 
     static RaftProperties client(MemberConfig config) {

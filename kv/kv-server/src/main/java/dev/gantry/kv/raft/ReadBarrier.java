@@ -2,8 +2,6 @@ package dev.gantry.kv.raft;
 
 import java.util.concurrent.CompletableFuture;
 
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.protocol.RaftPeerId;
 
 /**
  * Linearizable reads by Raft read-index (§6.4 of the Raft thesis), coalesced: concurrent readers share one
@@ -13,14 +11,12 @@ import org.apache.ratis.protocol.RaftPeerId;
  * round's start, so reading the local store is linearizable.
  */
 final class ReadBarrier {
-    private final RaftClient client;
-    private final RaftPeerId self;
+    private final RaftGateway raft;
     private CompletableFuture<Void> next;
     private boolean inFlight;
 
-    ReadBarrier(RaftClient client, RaftPeerId self) {
-        this.client = client;
-        this.self = self;
+    ReadBarrier(RaftGateway raft) {
+        this.raft = raft;
     }
 
     synchronized CompletableFuture<Void> await() {
@@ -38,7 +34,7 @@ final class ReadBarrier {
         CompletableFuture<Void> round = next;
         next = null;
         inFlight = true;
-        client.async().sendReadOnlyUnordered(KvStateMachine.EMPTY, self).whenComplete((reply, error) -> {
+        raft.readIndex().whenComplete((reply, error) -> {
             if (error == null && reply.isSuccess()) {
                 round.complete(null);
             } else {

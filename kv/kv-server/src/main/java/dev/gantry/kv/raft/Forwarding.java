@@ -1,0 +1,138 @@
+package dev.gantry.kv.raft;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import org.apache.ratis.thirdparty.io.grpc.CallOptions;
+import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
+import org.apache.ratis.thirdparty.io.grpc.MethodDescriptor;
+import org.apache.ratis.thirdparty.io.grpc.ServerServiceDefinition;
+import org.apache.ratis.thirdparty.io.grpc.Status;
+import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
+import org.apache.ratis.thirdparty.io.grpc.netty.NettyChannelBuilder;
+import org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls;
+import org.apache.ratis.thirdparty.io.grpc.stub.ServerCalls;
+import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
+import org.apache.ratis.thirdparty.com.google.common.util.concurrent.ListenableFuture;
+
+import dev.gantry.kv.api.raft.BatchResult;
+import dev.gantry.kv.api.raft.Command;
+import dev.gantry.kv.api.raft.CommandBatch;
+import dev.gantry.kv.api.raft.CommandResult;
+
+/**
+ * Followers forward client writes to the leader's {@link Proposer}, as etcd followers forward proposals:
+ * the leader then packs the writes of every member into its Raft entries, which makes batches (and so
+ * throughput) several times larger than if each member proposed its own. The service runs on the Raft
+ * peer port, inside Ratis's gRPC server; messages are our protobufs as plain bytes, since Ratis's gRPC is
+ * shaded.
+ */
+final class Forwarding implements AutoCloseable {
+    /** The leader answers this when it has lost leadership before proposing anything: safe to send elsewhere. */
+    static final Status NOT_LEADER = Status.FAILED_PRECONDITION.withDescription("gantry: not the leader");
+
+    private static final MethodDescriptor<byte[], byte[]> PROPOSE = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName(MethodDescriptor.generateFullMethodName("gantry.Forwarding", "Propose"))
+            .setRequestMarshaller(Bytes.INSTANCE)
+            .setResponseMarshaller(Bytes.INSTANCE)
+            .build();
+
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final long timeoutMs;
+
+    Forwarding(long timeoutMs) {
+        this.timeoutMs = timeoutMs;
+    }
+
+    /**
+     * The service the leader runs: proposes each forwarded command through its own proposer. Answers
+     * {@link #NOT_LEADER} when this member does not lead.
+     */
+    static ServerServiceDefinition service(java.util.function.BooleanSupplier isLeader,
+                                           Function<Command, CompletableFuture<CommandResult>> propose) {
+        return ServerServiceDefinition.builder("gantry.Forwarding")
+                .addMethod(PROPOSE, ServerCalls.asyncUnaryCall((byte[] request, StreamObserver<byte[]> response) -> {
+                    if (!isLeader.getAsBoolean()) {
+                        response.onError(NOT_LEADER.asRuntimeException());
+                        return;
+                    }
+                    CommandBatch batch;
+                    try {
+                        batch = CommandBatch.parseFrom(request);
+                    } catch (IOException e) {
+                        response.onError(Status.INVALID_ARGUMENT.withDescription("undecodable batch").asRuntimeException());
+                        return;
+                    }
+                    List<CompletableFuture<CommandResult>> results = batch.getCommandsList().stream().map(propose).toList();
+                    CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
+                        if (error != null) {
+                            response.onError(Status.UNAVAILABLE.withDescription(RaftErrors.toEtcd(error).getMessage())
+                                    .asRuntimeException());
+                            return;
+                        }
+                        BatchResult.Builder out = BatchResult.newBuilder();
+                        results.forEach(r -> out.addResults(r.join()));
+                        response.onNext(out.build().toByteArray());
+                        response.onCompleted();
+                    });
+                }))
+                .build();
+    }
+
+    /** Sends an entry's commands to the leader at {@code address} (host:port of its Raft peer port). */
+    CompletableFuture<BatchResult> forward(String address, CommandBatch batch) {
+        ManagedChannel channel = channels.computeIfAbsent(address,
+                a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(64 << 20).build());
+        ListenableFuture<byte[]> call = ClientCalls.futureUnaryCall(
+                channel.newCall(PROPOSE, CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)),
+                batch.toByteArray());
+        CompletableFuture<BatchResult> result = new CompletableFuture<>();
+        call.addListener(() -> {
+            try {
+                result.complete(BatchResult.parseFrom(call.get()));
+            } catch (java.util.concurrent.ExecutionException e) {
+                result.completeExceptionally(e.getCause());
+            } catch (Exception e) {
+                result.completeExceptionally(e);
+            }
+        }, Runnable::run);
+        return result;
+    }
+
+    static boolean isNotLeader(Throwable error) {
+        return error instanceof StatusRuntimeException s && s.getStatus().getCode() == NOT_LEADER.getCode()
+                && NOT_LEADER.getDescription().equals(s.getStatus().getDescription());
+    }
+
+    @Override
+    public void close() {
+        channels.values().forEach(ManagedChannel::shutdownNow);
+    }
+
+    private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
+        INSTANCE;
+
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

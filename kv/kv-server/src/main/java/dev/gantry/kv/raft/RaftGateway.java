@@ -1,0 +1,125 @@
+package dev.gantry.kv.raft;
+
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import dev.gantry.kv.api.raft.BatchResult;
+import dev.gantry.kv.api.raft.CommandBatch;
+
+/**
+ * How this member hands requests to Raft. On the leader, entries are submitted to the local Ratis server
+ * in-process; otherwise (no leader known, or leadership just moved) they go through the Ratis client, on a small pool of sender threads using its blocking API — its asynchronous API orders all of a
+ * client's requests in one sliding window, where one request failed on the client side stalls the rest.
+ * Read-index requests always go to the local server, which asks the leader when it is a follower.
+ */
+final class RaftGateway implements AutoCloseable {
+    private final RaftServer server;
+    private final RaftGroupId groupId;
+    private final RaftPeerId self;
+    private final RaftClient client;
+    private final ClientId localClient = ClientId.randomId();
+    private final AtomicLong callIds = new AtomicLong();
+    private final ExecutorService forwarders;
+
+    RaftGateway(RaftServer server, RaftGroupId groupId, RaftPeerId self, RaftClient client, int forwarderThreads) {
+        this.server = server;
+        this.groupId = groupId;
+        this.self = self;
+        this.client = client;
+        AtomicInteger n = new AtomicInteger();
+        this.forwarders = Executors.newFixedThreadPool(forwarderThreads, r -> {
+            Thread t = new Thread(r, "kv-forward-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Proposes an entry on the local server (this member leads); falls back to the client if it no longer does. */
+    CompletableFuture<BatchResult> proposeLocally(CommandBatch batch) {
+        Message message = message(batch);
+        return local(message, RaftClientRequest.writeRequestType()).thenCompose(reply -> {
+            Exception e = reply.getException();
+            return e instanceof NotLeaderException || e instanceof LeaderNotReadyException
+                    ? forward(message)
+                    : CompletableFuture.completedFuture(reply);
+        }).thenApply(RaftGateway::result);
+    }
+
+    /**
+     * Proposes an entry through the Ratis client, which finds the leader and retries (exactly once, thanks
+     * to the leader's retry cache) until the request timeout.
+     */
+    CompletableFuture<BatchResult> proposeViaClient(CommandBatch batch) {
+        return forward(message(batch)).thenApply(RaftGateway::result);
+    }
+
+    private static Message message(CommandBatch batch) {
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.toByteArray()));
+    }
+
+    private static BatchResult result(RaftClientReply reply) {
+        if (!reply.isSuccess()) {
+            throw RaftErrors.toEtcd(reply.getException());
+        }
+        try {
+            return BatchResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("undecodable reply from the state machine", e);
+        }
+    }
+
+    /** A read-index round: completes once this member has applied the leader's commit index of now. */
+    CompletableFuture<RaftClientReply> readIndex() {
+        return local(KvStateMachine.EMPTY, RaftClientRequest.readRequestType());
+    }
+
+    private CompletableFuture<RaftClientReply> local(Message message, RaftClientRequest.Type type) {
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(localClient)
+                .setServerId(self)
+                .setGroupId(groupId)
+                .setCallId(callIds.incrementAndGet())
+                .setMessage(message)
+                .setType(type)
+                .build();
+        try {
+            return server.submitClientRequestAsync(request);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private CompletableFuture<RaftClientReply> forward(Message message) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.io().send(message);
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        }, forwarders);
+    }
+
+    @Override
+    public void close() {
+        forwarders.shutdownNow();
+    }
+}
