@@ -66,8 +66,11 @@ esac
 read -r -a ETCD_ARGV <<<"${ETCD_CMD:-etcd}"
 read -r -a GANTRY_ARGV <<<"${GANTRY_CMD:-$ROOT/bin/gantry server}"
 ETCDCTL=${ETCDCTL:-etcdctl}
-JAVA=${JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
-JAVA=${JAVA:-java}
+if [[ -z "${JAVA:-}" ]]; then
+  # shellcheck source=../../bin/lib/java.sh
+  source "$ROOT/bin/lib/java.sh"
+  use_java  # a JDK >= 21, as the launcher finds it
+fi
 READY_TIMEOUT=${READY_TIMEOUT:-90}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
 OUT=${OUT:-$ROOT/ops/bench/target/results/$(date +%Y%m%d-%H%M%S)}

@@ -70,6 +70,7 @@ public final class KvMember implements AutoCloseable {
     private final Forwarding forwarding;
     private final ReadBarrier readBarrier;
     private final ExecutorService readers;
+    private final ExecutorService readIndexThread;
     private final ScheduledExecutorService timer;
     private final long requestTimeoutMs;
 
@@ -104,7 +105,12 @@ public final class KvMember implements AutoCloseable {
         this.raft = new RaftGateway(server, groupId, RaftPeerId.valueOf(identity.name()), client, PROPOSALS_IN_FLIGHT);
         this.proposer = new Proposer(this::submit, PROPOSALS_IN_FLIGHT);
         this.forwarding = new Forwarding(requestTimeoutMs);
-        this.readBarrier = new ReadBarrier(raft);
+        this.readIndexThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kv-read-index");
+            t.setDaemon(true);
+            return t;
+        });
+        this.readBarrier = new ReadBarrier(raft, readIndexThread);
         AtomicInteger n = new AtomicInteger();
         this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
             Thread t = new Thread(r, "kv-read-" + n.incrementAndGet());
@@ -308,6 +314,7 @@ public final class KvMember implements AutoCloseable {
             LOG.warn("closing the Raft server", e);
         }
         readers.shutdown();
+        readIndexThread.shutdownNow();
         store.close();
     }
 }

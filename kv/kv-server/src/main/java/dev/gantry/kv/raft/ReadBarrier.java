@@ -1,7 +1,7 @@
 package dev.gantry.kv.raft;
 
 import java.util.concurrent.CompletableFuture;
-
+import java.util.concurrent.Executor;
 
 /**
  * Linearizable reads by Raft read-index (§6.4 of the Raft thesis), coalesced: concurrent readers share one
@@ -9,43 +9,58 @@ import java.util.concurrent.CompletableFuture;
  * current round may have fixed its read index before the reader's request began. When a round completes,
  * this member has applied — and committed to Xodus — everything up to the leader's commit index as of the
  * round's start, so reading the local store is linearizable.
+ *
+ * <p>Rounds are started on {@code executor}, never under this object's lock nor on the caller's thread:
+ * submitting a read to a follower's Ratis server may block while it asks the leader, and the caller is
+ * often an event loop.
  */
 final class ReadBarrier {
     private final RaftGateway raft;
+    private final Executor executor;
     private CompletableFuture<Void> next;
     private boolean inFlight;
 
-    ReadBarrier(RaftGateway raft) {
+    ReadBarrier(RaftGateway raft, Executor executor) {
         this.raft = raft;
+        this.executor = executor;
     }
 
-    synchronized CompletableFuture<Void> await() {
-        if (next == null) {
-            next = new CompletableFuture<>();
+    CompletableFuture<Void> await() {
+        CompletableFuture<Void> mine;
+        CompletableFuture<Void> start = null;
+        synchronized (this) {
+            if (next == null) {
+                next = new CompletableFuture<>();
+            }
+            mine = next;
+            if (!inFlight) {
+                inFlight = true;
+                start = next;
+                next = null;
+            }
         }
-        CompletableFuture<Void> mine = next;
-        if (!inFlight) {
-            startRound();
+        if (start != null) {
+            launch(start);
         }
         return mine;
     }
 
-    private void startRound() {
-        CompletableFuture<Void> round = next;
-        next = null;
-        inFlight = true;
-        raft.readIndex().whenComplete((reply, error) -> {
+    private void launch(CompletableFuture<Void> round) {
+        executor.execute(() -> raft.readIndex().whenComplete((reply, error) -> {
             if (error == null && reply.isSuccess()) {
                 round.complete(null);
             } else {
                 round.completeExceptionally(RaftErrors.toEtcd(error != null ? error : reply.getException()));
             }
+            CompletableFuture<Void> following;
             synchronized (this) {
-                inFlight = false;
-                if (next != null) {
-                    startRound();
-                }
+                following = next;
+                next = null;
+                inFlight = following != null;
             }
-        });
+            if (following != null) {
+                launch(following);
+            }
+        }));
     }
 }
