@@ -188,10 +188,10 @@ public final class MvccStore implements AutoCloseable {
 
     // ---- snapshot: a logical dump of every store, taken in one read-only transaction ----
 
-    /** Writes every store to {@code out}; returns the applied (term, index) the dump corresponds to. */
-    public long[] dump(OutputStream out) throws IOException {
+    /** Writes every store to {@code out}, as of one read-only transaction. */
+    public void dump(OutputStream out) throws IOException {
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
-        long[] appliedAt = env.computeInReadonlyTransaction(txn -> {
+        env.executeInReadonlyTransaction(txn -> {
             try {
                 for (String name : STORES) {
                     data.writeUTF(name);
@@ -203,13 +203,11 @@ public final class MvccStore implements AutoCloseable {
                     }
                     data.writeInt(-1);
                 }
-                return new long[]{metaLong(txn, APPLIED_TERM), metaLong(txn, APPLIED_INDEX)};
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
         data.flush();
-        return appliedAt;
     }
 
     /**

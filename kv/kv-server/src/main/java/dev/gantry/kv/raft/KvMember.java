@@ -11,7 +11,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import org.apache.ratis.client.RaftClient;
@@ -105,23 +104,11 @@ public final class KvMember implements AutoCloseable {
         this.raft = new RaftGateway(server, groupId, RaftPeerId.valueOf(identity.name()), client, PROPOSALS_IN_FLIGHT);
         this.proposer = new Proposer(this::submit, PROPOSALS_IN_FLIGHT);
         this.forwarding = new Forwarding(requestTimeoutMs);
-        this.readIndexThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "kv-read-index");
-            t.setDaemon(true);
-            return t;
-        });
+        this.readIndexThread = Executors.newSingleThreadExecutor(new DaemonThreads("kv-read-index"));
         this.readBarrier = new ReadBarrier(raft, readIndexThread);
-        AtomicInteger n = new AtomicInteger();
-        this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "kv-read-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kv-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+                new DaemonThreads("kv-read"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-timer"));
     }
 
     /** Opens the store and starts the Raft server; the member then elects or follows a leader on its own. */

@@ -1,7 +1,6 @@
 package dev.gantry.kv.raft;
 
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
 
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
@@ -32,9 +31,6 @@ final class RaftErrors {
         if (cause instanceof NotLeaderException) {
             return EtcdError.LEADER_CHANGED.exception();
         }
-        if (cause instanceof TimeoutException) {
-            return EtcdError.TIMEOUT.exception();
-        }
-        return EtcdError.TIMEOUT.exception();
+        return EtcdError.TIMEOUT.exception(); // timeouts, retries exhausted: the write may have been applied
     }
 }

@@ -5,7 +5,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.ratis.client.RaftClient;
@@ -45,12 +44,7 @@ final class RaftGateway implements AutoCloseable {
         this.groupId = groupId;
         this.self = self;
         this.client = client;
-        AtomicInteger n = new AtomicInteger();
-        this.forwarders = Executors.newFixedThreadPool(forwarderThreads, r -> {
-            Thread t = new Thread(r, "kv-forward-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.forwarders = Executors.newFixedThreadPool(forwarderThreads, new DaemonThreads("kv-forward"));
     }
 
     /** Proposes an entry on the local server (this member leads); falls back to the client if it no longer does. */
