@@ -79,6 +79,16 @@ public final class GantryMain {
             fail(System.err, e.getMessage());
             return;
         }
+        // Fail fast and clearly when a port is taken: Ratis would otherwise call System.exit from a Vert.x
+        // thread in the middle of Quarkus's start, which hangs the shutdown.
+        try {
+            checkFree("listen-client-urls", client);
+            checkFree("listen-peer-urls", config.listenPeerUrls().get(0));
+            checkFree("listen-http-urls", http);
+        } catch (IllegalArgumentException e) {
+            fail(System.err, e.getMessage());
+            return;
+        }
         System.setProperty("quarkus.grpc.server.host", Urls.host(client));
         System.setProperty("quarkus.grpc.server.port", String.valueOf(client.getPort()));
         System.setProperty("quarkus.http.host", Urls.host(http));
@@ -87,6 +97,16 @@ public final class GantryMain {
         System.setProperty("quarkus.grpc.server.max-inbound-message-size", String.valueOf(config.maxRequestBytes() + 512 * 1024));
         flags.forEach((flag, value) -> System.setProperty("gantry." + flag, value));
         Quarkus.run(args);
+    }
+
+    static void checkFree(String flag, URI url) {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(Urls.socketAddress(url));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--" + flag + ": cannot listen on " + Urls.hostPort(url) + " (" + e.getMessage()
+                    + "); is another server running there?");
+        }
     }
 
     /** {@code --listen-http-urls}, or by default the client URL's host with the client port + 2 (2379 → 2381). */
