@@ -134,7 +134,9 @@ public final class MvccStore implements AutoCloseable {
     public <T> T read(Function<MvccView, T> reader) {
         swap.readLock().lock();
         try {
-            return env.computeInReadonlyTransaction(txn -> reader.apply(new MvccView(this, txn, revision, compactRevision)));
+            // The revisions come from the transaction's own snapshot: the fields may already be a commit ahead.
+            return env.computeInReadonlyTransaction(txn -> reader.apply(new MvccView(this, txn,
+                    Math.max(1, metaLong(txn, REVISION)), metaLong(txn, COMPACT_REVISION))));
         } finally {
             swap.readLock().unlock();
         }
