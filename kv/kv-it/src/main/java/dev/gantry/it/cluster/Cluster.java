@@ -40,6 +40,9 @@ import java.util.stream.Stream;
  */
 public final class Cluster implements AutoCloseable {
 
+    public static final String IPV4_LOOPBACK = "127.0.0.1";
+    public static final String IPV6_LOOPBACK = "::1";
+
     /** Log lines quoted in failure messages. */
     public static final int LOG_TAIL_LINES = 60;
 
@@ -56,16 +59,16 @@ public final class Cluster implements AutoCloseable {
     private final Thread killOnExit;
     private final List<String> extraFlags;
 
-    private Cluster(Implementation implementation, int size, List<String> extraFlags) throws IOException {
+    private Cluster(Implementation implementation, String host, int size, List<String> extraFlags) throws IOException {
         this.extraFlags = List.copyOf(extraFlags);
         this.implementation = implementation;
         this.root = Files.createTempDirectory("gantry-it-" + implementation + "-");
         this.token = "gantry-it-" + UUID.randomUUID();
-        int[] ports = freePorts(3 * size);
+        int[] ports = freePorts(host, 3 * size);
         List<Member> created = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             String name = "m" + (i + 1);
-            created.add(new Member(name, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2],
+            created.add(new Member(name, host, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2],
                     Files.createDirectory(root.resolve(name))));
         }
         this.members = List.copyOf(created);
@@ -86,12 +89,20 @@ public final class Cluster implements AutoCloseable {
 
     /** As {@link #start(Implementation, int)}, with more server flags for every member (e.g. {@code --snapshot-count 50}). */
     public static Cluster start(Implementation implementation, int size, List<String> extraFlags) {
+        return start(implementation, IPV4_LOOPBACK, size, extraFlags);
+    }
+
+    /**
+     * The full form: every member listens on {@code host}, a loopback address ({@link #IPV4_LOOPBACK} or
+     * {@link #IPV6_LOOPBACK}), and gets {@code extraFlags} after the common ones.
+     */
+    public static Cluster start(Implementation implementation, String host, int size, List<String> extraFlags) {
         if (size < 1) {
             throw new IllegalArgumentException("a cluster has at least one member, not " + size);
         }
         Cluster cluster;
         try {
-            cluster = new Cluster(implementation, size, extraFlags);
+            cluster = new Cluster(implementation, host, size, extraFlags);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a cluster directory", e);
         }
@@ -338,12 +349,12 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Ports free right now on 127.0.0.1, all distinct: the sockets stay bound until all are picked. */
-    private static int[] freePorts(int count) throws IOException {
+    /** Ports free right now on {@code host}, all distinct: the sockets stay bound until all are picked. */
+    static int[] freePorts(String host, int count) throws IOException {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1")));
+                sockets.add(new ServerSocket(0, 1, InetAddress.getByName(host)));
             }
             return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
         } finally {

@@ -19,10 +19,11 @@ import java.util.Optional;
  */
 public final class Member {
 
-    private static final String HOST = "127.0.0.1";
     private static final int LOG_TAIL_BYTES = 64 * 1024;
 
     private final String name;
+    /** The loopback address every port is on: {@code 127.0.0.1}, or {@code ::1} for IPv6 clusters. */
+    private final String host;
     private final int clientPort;
     private final int peerPort;
     private final int httpPort;
@@ -31,13 +32,14 @@ public final class Member {
     private volatile Process process;
     private volatile long id;
 
-    Member(String name, int clientPort, int peerPort, int httpPort, Path dir) {
+    Member(String name, String host, int clientPort, int peerPort, int httpPort, Path dir) {
         this.name = name;
+        this.host = host;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
         this.httpPort = httpPort;
         this.dir = dir;
-        this.channel = NettyChannelBuilder.forAddress(HOST, clientPort)
+        this.channel = NettyChannelBuilder.forAddress(host, clientPort)
                 .usePlaintext()
                 .maxInboundMessageSize(Integer.MAX_VALUE)
                 .build();
@@ -57,16 +59,21 @@ public final class Member {
     }
 
     public String clientUrl() {
-        return "http://" + HOST + ":" + clientPort;
+        return url(clientPort);
     }
 
     public String peerUrl() {
-        return "http://" + HOST + ":" + peerPort;
+        return url(peerPort);
     }
 
     /** Gantry's HTTP listener (health, REST); etcd members do not use it. */
     public String httpUrl() {
-        return "http://" + HOST + ":" + httpPort;
+        return url(httpPort);
+    }
+
+    /** etcd-style URLs put IPv6 hosts in brackets: {@code http://[::1]:2379}. */
+    private String url(int port) {
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
     public Path dataDir() {

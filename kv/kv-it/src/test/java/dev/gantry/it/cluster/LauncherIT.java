@@ -52,7 +52,7 @@ class LauncherIT {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             String peer = "http://127.0.0.1:" + taken.getLocalPort();
             Run run = gantry("server", "--data-dir", dir.resolve("data").toString(),
-                    "--listen-client-urls", "http://127.0.0.1:" + freePort(),
+                    "--listen-client-urls", "http://127.0.0.1:" + Cluster.freePorts(Cluster.IPV4_LOOPBACK, 1)[0],
                     "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer);
             assertThat(run.exitCode()).isEqualTo(2);
             assertThat(run.output()).contains("--listen-peer-urls: cannot listen on 127.0.0.1:" + taken.getLocalPort());
@@ -60,8 +60,8 @@ class LauncherIT {
     }
 
     private Run gantry(String... args) throws IOException, InterruptedException {
-        Path launcher = Path.of(System.getProperty(Implementation.GANTRY_HOME_PROPERTY, "../..")).resolve("bin/gantry");
-        List<String> command = new ArrayList<>(List.of(launcher.toString()));
+        // The harness's launcher command is `bin/gantry server`: keep the launcher, pass our own subcommand.
+        List<String> command = new ArrayList<>(Implementation.GANTRY.command().subList(0, 1));
         command.addAll(List.of(args));
         Path out = dir.resolve("out.log");
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
@@ -72,12 +72,5 @@ class LauncherIT {
             throw new AssertionError("bin/gantry did not exit within 60 s: " + Files.readString(out));
         }
         return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s.getLocalPort();
-        }
     }
 }
