@@ -1,9 +1,12 @@
 package dev.gantry.server;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 import dev.gantry.kv.cluster.MemberConfig;
 import dev.gantry.kv.cluster.Urls;
@@ -79,8 +82,6 @@ public final class GantryMain {
             fail(System.err, e.getMessage());
             return;
         }
-        // Fail fast and clearly when a port is taken: Ratis would otherwise call System.exit from a Vert.x
-        // thread in the middle of Quarkus's start, which hangs the shutdown.
         try {
             checkFree("listen-client-urls", client);
             checkFree("listen-peer-urls", config.listenPeerUrls().get(0));
@@ -99,11 +100,16 @@ public final class GantryMain {
         Quarkus.run(args);
     }
 
+    /**
+     * Probes that this process can listen on {@code url}. Ratis reacts to a taken peer port by calling
+     * System.exit from a Vert.x thread in the middle of Quarkus's start, which hangs the JVM; checking first
+     * turns that into a clear message.
+     */
     static void checkFree(String flag, URI url) {
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+        try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);
             probe.bind(Urls.socketAddress(url));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("--" + flag + ": cannot listen on " + Urls.hostPort(url) + " (" + e.getMessage()
                     + "); is another server running there?");
         }
@@ -148,7 +154,7 @@ public final class GantryMain {
         return flags;
     }
 
-    static final java.util.Set<String> KNOWN_FLAGS = java.util.Set.of(
+    static final Set<String> KNOWN_FLAGS = Set.of(
             "name", "data-dir", "listen-client-urls", "listen-http-urls", "advertise-client-urls", "listen-peer-urls",
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
             "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count");

@@ -34,7 +34,7 @@ public class KvMemberProducer {
     }
 
     void onStart(@Observes StartupEvent event, KvMember member) {
-        String client = Urls.join(MemberConfig.parse(flags()).advertiseClientUrls());
+        String client = Urls.join(member.advertiseClientUrls());
         LOG.infof("Gantry server '%s' is up. etcd v3 endpoint: %s (try: etcdctl --endpoints=%s endpoint status -w table)",
                 member.name(), client, client);
     }

@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 import org.apache.ratis.thirdparty.io.grpc.CallOptions;
@@ -57,7 +59,7 @@ final class Forwarding implements AutoCloseable {
      * The service the leader runs: proposes each forwarded command through its own proposer. Answers
      * {@link #NOT_LEADER} when this member does not lead.
      */
-    static ServerServiceDefinition service(java.util.function.BooleanSupplier isLeader,
+    static ServerServiceDefinition service(BooleanSupplier isLeader,
                                            Function<Command, CompletableFuture<CommandResult>> propose) {
         return ServerServiceDefinition.builder("gantry.Forwarding")
                 .addMethod(PROPOSE, ServerCalls.asyncUnaryCall((byte[] request, StreamObserver<byte[]> response) -> {
@@ -99,7 +101,7 @@ final class Forwarding implements AutoCloseable {
         call.addListener(() -> {
             try {
                 result.complete(BatchResult.parseFrom(call.get()));
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 result.completeExceptionally(e.getCause());
             } catch (Exception e) {
                 result.completeExceptionally(e);

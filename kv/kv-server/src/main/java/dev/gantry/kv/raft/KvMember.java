@@ -159,11 +159,12 @@ public final class KvMember implements AutoCloseable {
      * failure is reported, never retried, since the leader may have proposed it.
      */
     private CompletableFuture<BatchResult> submit(CommandBatch batch) {
-        if (division().isLeader()) {
+        RaftServer.Division division = raftDivision();
+        if (division.getInfo().isLeader()) {
             return raft.proposeLocally(batch);
         }
-        RaftPeerId leader = division().getLeaderId();
-        RaftPeer peer = leader == null ? null : raftDivision().getRaftConf().getPeer(leader);
+        RaftPeerId leader = division.getInfo().getLeaderId();
+        RaftPeer peer = leader == null ? null : division.getRaftConf().getPeer(leader);
         if (peer == null) {
             return raft.proposeViaClient(batch);
         }
@@ -243,6 +244,11 @@ public final class KvMember implements AutoCloseable {
 
     public long dbSize() {
         return store.diskSize();
+    }
+
+    /** The client URLs this member advertises (etcd's --advertise-client-urls). */
+    public List<URI> advertiseClientUrls() {
+        return config.advertiseClientUrls();
     }
 
     public int maxRequestBytes() {

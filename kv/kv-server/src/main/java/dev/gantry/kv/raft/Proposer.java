@@ -17,8 +17,8 @@ import dev.gantry.kv.mvcc.EtcdException;
 /**
  * Proposal batching: packs the commands that arrive while earlier proposals are in flight into one Raft
  * entry. Nothing waits on a timer — a lone client's command is proposed at once, and under load the queue
- * fills while up to {@code maxInFlight} entries of this member replicate, so batches grow with concurrency. One entry is
- * one Xodus transaction on every member; each command still gets its own revision and result.
+ * fills while up to {@code maxInFlight} entries of this member replicate, so batches grow with concurrency.
+ * One entry is one Xodus transaction on every member; each command still gets its own revision and result.
  */
 final class Proposer {
     /** Commands are packed into one entry up to this size (a larger single command travels alone). */
@@ -95,6 +95,8 @@ final class Proposer {
             }
             return;
         }
+        // Fewer results than commands only comes from an entry the state machine skipped as already applied,
+        // which a new proposal never is; report it as an unknown outcome rather than guess.
         EtcdException failure = error != null ? RaftErrors.toEtcd(error) : EtcdError.TIMEOUT.exception();
         batch.forEach(p -> p.result().completeExceptionally(failure));
     }

@@ -26,8 +26,9 @@ import dev.gantry.kv.api.raft.CommandBatch;
 
 /**
  * How this member hands requests to Raft. On the leader, entries are submitted to the local Ratis server
- * in-process; otherwise (no leader known, or leadership just moved) they go through the Ratis client, on a small pool of sender threads using its blocking API — its asynchronous API orders all of a
- * client's requests in one sliding window, where one request failed on the client side stalls the rest.
+ * in-process; otherwise (no leader known, or leadership just moved) they go through the Ratis client, on a
+ * small pool of sender threads using its blocking API — its asynchronous API orders all of a client's
+ * requests in one sliding window, where one request failed on the client side stalls the rest.
  * Read-index requests always go to the local server, which asks the leader when it is a follower.
  */
 final class RaftGateway implements AutoCloseable {
