@@ -9,7 +9,10 @@ import org.eclipse.microprofile.health.Readiness;
 
 import dev.gantry.kv.raft.KvMember;
 
-/** Ready when this member knows a Raft leader: until then it can serve neither writes nor linearizable reads. */
+/**
+ * Ready when this member knows a Raft leader and has started (published its attributes): until then it
+ * serves no etcd request.
+ */
 @Readiness
 @ApplicationScoped
 public class KvReadiness implements HealthCheck {
@@ -19,7 +22,7 @@ public class KvReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("kv")
-                .status(member.hasLeader())
+                .status(member.hasLeader() && member.started().isDone())
                 .withData("member", Long.toHexString(member.memberId()))
                 .withData("leader", Long.toHexString(member.leaderId()))
                 .withData("raftTerm", member.raftTerm())

@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 import dev.gantry.kv.mvcc.EtcdException;
+import dev.gantry.kv.raft.KvMember;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Uni;
@@ -18,14 +19,10 @@ final class Calls {
     private Calls() {
     }
 
-    static <T> Uni<T> unary(Supplier<CompletableFuture<T>> call) {
-        return Uni.createFrom().completionStage(() -> {
-            try {
-                return call.get();
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-        }).onFailure().transform(Calls::toStatus);
+    /** Runs {@code call} once {@code member} has started (as etcd, which serves nothing before its publish). */
+    static <T> Uni<T> unary(KvMember member, Supplier<CompletableFuture<T>> call) {
+        return Uni.createFrom().completionStage(() -> member.started().thenCompose(started -> call.get()))
+                .onFailure().transform(Calls::toStatus);
     }
 
     static StatusRuntimeException toStatus(Throwable error) {

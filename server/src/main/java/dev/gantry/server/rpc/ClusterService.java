@@ -19,7 +19,7 @@ public class ClusterService extends MutinyClusterGrpc.ClusterImplBase {
 
     @Override
     public Uni<MemberListResponse> memberList(MemberListRequest request) {
-        return Calls.unary(() -> {
+        return Calls.unary(member, () -> {
             CompletableFuture<Void> ready = request.getLinearizable()
                     ? member.read(true, view -> null)
                     : CompletableFuture.completedFuture(null);

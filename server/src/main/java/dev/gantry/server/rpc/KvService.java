@@ -40,7 +40,7 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
 
     @Override
     public Uni<RangeResponse> range(RangeRequest r) {
-        return Calls.unary(() -> {
+        return Calls.unary(member, () -> {
             RequestChecks.checkRange(r);
             return member.read(!r.getSerializable(), view -> KvApplier.range(view, r))
                     .thenApply(resp -> resp.toBuilder().setHeader(header(resp.getHeader())).build());
@@ -49,7 +49,7 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
 
     @Override
     public Uni<PutResponse> put(PutRequest r) {
-        return Calls.unary(() -> {
+        return Calls.unary(member, () -> {
             checkSize(r);
             RequestChecks.checkPut(r);
             return propose(Command.newBuilder().setPut(r).build())
@@ -59,7 +59,7 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
 
     @Override
     public Uni<DeleteRangeResponse> deleteRange(DeleteRangeRequest r) {
-        return Calls.unary(() -> {
+        return Calls.unary(member, () -> {
             checkSize(r);
             RequestChecks.checkDelete(r);
             return propose(Command.newBuilder().setDeleteRange(r).build())
@@ -70,7 +70,7 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
 
     @Override
     public Uni<TxnResponse> txn(TxnRequest r) {
-        return Calls.unary(() -> {
+        return Calls.unary(member, () -> {
             checkSize(r);
             RequestChecks.checkTxn(r, member.maxTxnOps());
             CompletableFuture<TxnResponse> resp = KvApplier.isReadOnly(r)
@@ -82,7 +82,7 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
 
     @Override
     public Uni<CompactionResponse> compact(CompactionRequest r) {
-        return Calls.unary(() -> propose(Command.newBuilder().setCompaction(r).build())
+        return Calls.unary(member, () -> propose(Command.newBuilder().setCompaction(r).build())
                 .thenApply(result -> CompactionResponse.newBuilder()
                         .setHeader(header(result.getCompaction().getHeader())).build()));
     }

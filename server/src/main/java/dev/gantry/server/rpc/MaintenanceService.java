@@ -25,7 +25,7 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
 
     @Override
     public Uni<StatusResponse> status(StatusRequest request) {
-        return Calls.unary(() -> {
+        return Calls.unary(member, () -> {
             long dbSize = member.dbSize();
             return CompletableFuture.completedFuture(StatusResponse.newBuilder()
                     .setHeader(member.header())
@@ -47,6 +47,6 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
                     .withDescription("alarm activate/deactivate is not supported by this version").asRuntimeException());
         }
         // No alarm can be raised yet (the space quota arrives with maintenance support).
-        return Calls.unary(() -> CompletableFuture.completedFuture(AlarmResponse.newBuilder().setHeader(member.header()).build()));
+        return Calls.unary(member, () -> CompletableFuture.completedFuture(AlarmResponse.newBuilder().setHeader(member.header()).build()));
     }
 }

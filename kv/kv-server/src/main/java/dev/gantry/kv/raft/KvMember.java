@@ -72,6 +72,7 @@ public final class KvMember implements AutoCloseable {
     private final ExecutorService readIndexThread;
     private final ScheduledExecutorService timer;
     private final long requestTimeoutMs;
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
 
     private KvMember(MemberConfig config) throws IOException {
         this.config = config;
@@ -136,7 +137,10 @@ public final class KvMember implements AutoCloseable {
         return RaftGroup.valueOf(RaftGroupId.valueOf(identity.groupId()), peers);
     }
 
-    /** Announces this member's name and client URLs through Raft, retrying until a leader accepts it. */
+    /**
+     * Announces this member's name and client URLs through Raft, retrying until a leader accepts it; the
+     * member is {@link #started()} once the announcement is applied here too.
+     */
     private void publishAttributes() {
         Command publish = Command.newBuilder().setPublishMember(MemberAttributes.newBuilder()
                 .setMemberId(memberId())
@@ -144,8 +148,10 @@ public final class KvMember implements AutoCloseable {
                 .addAllClientUrls(config.advertiseClientUrls().stream().map(URI::toString).toList())
                 .addAllPeerUrls(identity.initialCluster().get(identity.name()).stream().map(URI::toString).toList()))
                 .build();
-        propose(publish).whenComplete((r, e) -> {
-            if (e != null && !timer.isShutdown()) {
+        propose(publish).thenCompose(applied -> read(true, view -> null)).whenComplete((r, e) -> {
+            if (e == null) {
+                started.complete(null);
+            } else if (!timer.isShutdown()) {
                 LOG.debugf("publishing member attributes failed (%s); retrying", e.getMessage());
                 timer.schedule(this::publishAttributes, 500, TimeUnit.MILLISECONDS);
             }
@@ -178,6 +184,14 @@ public final class KvMember implements AutoCloseable {
     }
 
     // ---- the API the gRPC edge uses ----
+
+    /**
+     * Completes once this member has published its attributes and applied them: like etcd, which serves
+     * clients only after its "publish", so that a member that answers is listed with its name and URLs.
+     */
+    public CompletableFuture<Void> started() {
+        return started;
+    }
 
     /** Proposes a write through Raft; completes with its result once applied on this member's leader. */
     public CompletableFuture<CommandResult> propose(Command command) {
