@@ -48,6 +48,9 @@ public final class GantryMain {
               --max-request-bytes N                largest client request (default 1572864)
               --max-txn-ops N                      most operations in one txn (default 128)
               --snapshot-count N                   applied Raft entries between snapshots (default 10000)
+              --experimental-watch-progress-notify-interval DURATION
+                                                   how often idle watchers that asked for progress
+                                                   notifications get one (default 10m, at least 100ms)
 
             The initial-cluster flags only matter the first time a data directory is used: a member
             restarted on its data directory rejoins its cluster. URLs may be IPv6: http://[::1]:2379.
@@ -157,7 +160,8 @@ public final class GantryMain {
     static final Set<String> KNOWN_FLAGS = Set.of(
             "name", "data-dir", "listen-client-urls", "listen-http-urls", "advertise-client-urls", "listen-peer-urls",
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
-            "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count");
+            "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count",
+            "experimental-watch-progress-notify-interval");
 
     private static void fail(PrintStream err, String message) {
         err.println("gantry server: " + message);

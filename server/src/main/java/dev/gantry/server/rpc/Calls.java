@@ -6,10 +6,13 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import dev.gantry.kv.api.raft.Command;
+import dev.gantry.kv.api.raft.CommandResult;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.raft.KvMember;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.smallrye.mutiny.Uni;
 
 /** Runs one unary call at the gRPC edge: checks that throw and asynchronous failures both become etcd's gRPC statuses. */
@@ -23,6 +26,34 @@ final class Calls {
     static <T> Uni<T> unary(KvMember member, Supplier<CompletableFuture<T>> call) {
         return Uni.createFrom().completionStage(() -> member.started().thenCompose(started -> call.get()))
                 .onFailure().transform(Calls::toStatus);
+    }
+
+    /** {@link #unary} for a service written against grpc-java's own API (the streaming ones). */
+    static <T> void unary(KvMember member, StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
+        CompletableFuture<T> result;
+        try {
+            result = member.started().thenCompose(started -> call.get());
+        } catch (RuntimeException e) {
+            result = CompletableFuture.failedFuture(e);
+        }
+        result.whenComplete((response, error) -> {
+            if (error != null) {
+                out.onError(toStatus(error));
+            } else {
+                out.onNext(response);
+                out.onCompleted();
+            }
+        });
+    }
+
+    /** Proposes a command through Raft; a command the state machine refused fails with its etcd error. */
+    static CompletableFuture<CommandResult> propose(KvMember member, Command command) {
+        return member.propose(command).thenApply(result -> {
+            if (result.hasError()) {
+                throw new EtcdException(result.getError().getCode(), result.getError().getMessage());
+            }
+            return result;
+        });
     }
 
     static StatusRuntimeException toStatus(Throwable error) {

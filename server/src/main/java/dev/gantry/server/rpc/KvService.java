@@ -21,7 +21,6 @@ import dev.gantry.kv.api.etcd.TxnResponse;
 import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.api.raft.CommandResult;
 import dev.gantry.kv.mvcc.EtcdError;
-import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.mvcc.KvApplier;
 import dev.gantry.kv.mvcc.RequestChecks;
 import dev.gantry.kv.raft.KvMember;
@@ -88,12 +87,7 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
     }
 
     private CompletableFuture<CommandResult> propose(Command command) {
-        return member.propose(command).thenApply(result -> {
-            if (result.hasError()) {
-                throw new EtcdException(result.getError().getCode(), result.getError().getMessage());
-            }
-            return result;
-        });
+        return Calls.propose(member, command);
     }
 
     private ResponseHeader header(ResponseHeader applied) {

@@ -12,7 +12,7 @@ import java.util.Map;
  * One member's configuration, with etcd's flags and defaults: {@code --name --data-dir
  * --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls
  * --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout
- * --max-request-bytes --max-txn-ops --snapshot-count}. The initial-cluster flags only matter the first time a data directory
+ * --max-request-bytes --max-txn-ops --snapshot-count --experimental-watch-progress-notify-interval}. The initial-cluster flags only matter the first time a data directory
  * is used; afterwards the member rejoins the cluster recorded there.
  */
 public record MemberConfig(
@@ -29,7 +29,8 @@ public record MemberConfig(
         Duration electionTimeout,
         int maxRequestBytes,
         int maxTxnOps,
-        long snapshotCount) {
+        long snapshotCount,
+        Duration watchProgressNotifyInterval) {
 
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1536 * 1024;
 
@@ -86,7 +87,33 @@ public record MemberConfig(
                 Duration.ofMillis(positiveLong("election-timeout", flags.getOrDefault("election-timeout", "1000"))),
                 (int) positiveLong("max-request-bytes", flags.getOrDefault("max-request-bytes", String.valueOf(DEFAULT_MAX_REQUEST_BYTES))),
                 (int) positiveLong("max-txn-ops", flags.getOrDefault("max-txn-ops", "128")),
-                positiveLong("snapshot-count", flags.getOrDefault("snapshot-count", "10000")));
+                positiveLong("snapshot-count", flags.getOrDefault("snapshot-count", "10000")),
+                duration("experimental-watch-progress-notify-interval",
+                        flags.getOrDefault("experimental-watch-progress-notify-interval", "10m"), Duration.ofMillis(100)));
+    }
+
+    /** A Go duration as etcd's flags take it: {@code 10m}, {@code 1h30m}, {@code 5s}, {@code 250ms}. */
+    static Duration duration(String flag, String value, Duration min) {
+        java.util.regex.Matcher part = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(value.trim());
+        Duration total = Duration.ZERO;
+        int end = 0;
+        while (part.find() && part.start() == end) {
+            long n = Long.parseLong(part.group(1));
+            total = total.plus(switch (part.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            });
+            end = part.end();
+        }
+        if (end == 0 || end != value.trim().length()) {
+            throw new IllegalArgumentException("--" + flag + " must be a duration such as 10m, 30s or 500ms, got '" + value + "'");
+        }
+        if (total.compareTo(min) < 0) {
+            throw new IllegalArgumentException("--" + flag + " must be at least " + min.toMillis() + "ms, got " + value);
+        }
+        return total;
     }
 
     /** {@code n1=http://10.0.0.1:2380,n2=http://10.0.0.2:2380}; a name may repeat to list several peer URLs. */

@@ -54,6 +54,7 @@ public final class MvccStore implements AutoCloseable {
     static final ByteIterable REVISION = key("revision");
     static final ByteIterable COMPACT_REVISION = key("compact_revision");
     static final ByteIterable MEMBERS = key("members");
+    static final ByteIterable LEASE_SEED = key("lease_seed");
 
     private final Path dir;
     /** Held by readers; taken exclusively only while a snapshot restore swaps the environment. */

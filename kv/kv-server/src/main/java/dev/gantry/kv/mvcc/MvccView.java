@@ -7,11 +7,12 @@ import java.util.List;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 
+import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.kv.api.mvcc.KeyValue;
+import dev.gantry.kv.api.raft.LeaseRecord;
 import dev.gantry.kv.api.raft.MemberSet;
 import jetbrains.exodus.ArrayByteIterable;
 import jetbrains.exodus.ByteIterable;
-import jetbrains.exodus.bindings.LongBinding;
 import jetbrains.exodus.env.Cursor;
 import jetbrains.exodus.env.Transaction;
 
@@ -24,6 +25,7 @@ import jetbrains.exodus.env.Transaction;
 public final class MvccView {
     private static final byte PUT = 'P';
     private static final byte TOMBSTONE = 'D';
+    private static final ByteIterable EMPTY = new ArrayByteIterable(new byte[0]);
 
     private final MvccStore store;
     private final Transaction txn;
@@ -31,6 +33,9 @@ public final class MvccView {
     private long compactRevision;
     private boolean changed;
     private int sub;
+    /** What this write view changed, in order: for the watchers and the lessor once the entry commits. */
+    private final List<Event> events = new ArrayList<>();
+    private final List<LeaseChange> leaseChanges = new ArrayList<>();
 
     MvccView(MvccStore store, Transaction txn, long revision, long compactRevision) {
         this.store = store;
@@ -80,7 +85,54 @@ public final class MvccView {
     }
 
     public boolean leaseExists(long leaseId) {
-        return leaseId != 0 && store.leases().get(txn, LongBinding.longToEntry(leaseId)) != null;
+        return leaseId != 0 && lease(leaseId) != null;
+    }
+
+    /** The lease with this ID, or null. */
+    public LeaseRecord lease(long leaseId) {
+        ByteIterable v = store.leases().get(txn, new ArrayByteIterable(LeaseKeys.record(leaseId)));
+        try {
+            return v == null ? null : LeaseRecord.parseFrom(bytes(v));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt lease record in the store", e);
+        }
+    }
+
+    /** Every lease, in ID order (of their encoded form). */
+    public List<LeaseRecord> leases() {
+        List<LeaseRecord> leases = new ArrayList<>();
+        try (Cursor c = store.leases().openCursor(txn)) {
+            while (c.getNext()) {
+                if (c.getKey().getLength() == LeaseKeys.RECORD_LENGTH) {
+                    try {
+                        leases.add(LeaseRecord.parseFrom(bytes(c.getValue())));
+                    } catch (InvalidProtocolBufferException e) {
+                        throw new IllegalStateException("corrupt lease record in the store", e);
+                    }
+                }
+            }
+        }
+        return leases;
+    }
+
+    /** The keys attached to a lease, in key order. */
+    public List<byte[]> leaseKeys(long leaseId) {
+        List<byte[]> keys = new ArrayList<>();
+        byte[] prefix = LeaseKeys.record(leaseId);
+        try (Cursor c = store.leases().openCursor(txn)) {
+            ByteIterable v = c.getSearchKeyRange(new ArrayByteIterable(prefix));
+            while (v != null) {
+                byte[] k = bytes(c.getKey());
+                if (!LeaseKeys.isOf(k, leaseId)) {
+                    break;
+                }
+                if (k.length > LeaseKeys.RECORD_LENGTH) {
+                    keys.add(LeaseKeys.attachedKey(k));
+                }
+                v = c.getNext() ? c.getValue() : null;
+            }
+        }
+        return keys;
     }
 
     /** Checks that {@code rev} (0 or negative: latest) can be read: not compacted away, not in the future. */
@@ -204,6 +256,20 @@ public final class MvccView {
         versioned[0] = PUT;
         System.arraycopy(encoded, 0, versioned, 1, encoded.length);
         recordChange(key, rev, versioned);
+        long prevLease = prev == null ? 0 : prev.getLease();
+        if (prevLease != lease) {
+            if (prevLease != 0) {
+                store.leases().delete(txn, new ArrayByteIterable(LeaseKeys.attachment(prevLease, key)));
+            }
+            if (lease != 0) {
+                store.leases().put(txn, new ArrayByteIterable(LeaseKeys.attachment(lease, key)), EMPTY);
+            }
+        }
+        Event.Builder event = Event.newBuilder().setType(Event.EventType.PUT).setKv(kv);
+        if (prev != null) {
+            event.setPrevKv(prev);
+        }
+        events.add(event.build());
         return prev;
     }
 
@@ -212,12 +278,125 @@ public final class MvccView {
         List<KeyValue> deleted = latest(range, Integer.MAX_VALUE).kvs();
         long rev = revision + 1;
         for (KeyValue kv : deleted) {
-            byte[] key = kv.getKey().toByteArray();
-            store.keys().delete(txn, new ArrayByteIterable(key));
-            recordChange(key, rev, new byte[]{TOMBSTONE});
+            deleteKey(kv, rev);
         }
         return deleted;
     }
+
+    private void deleteKey(KeyValue kv, long rev) {
+        byte[] key = kv.getKey().toByteArray();
+        store.keys().delete(txn, new ArrayByteIterable(key));
+        recordChange(key, rev, new byte[]{TOMBSTONE});
+        if (kv.getLease() != 0) {
+            store.leases().delete(txn, new ArrayByteIterable(LeaseKeys.attachment(kv.getLease(), key)));
+        }
+        events.add(Event.newBuilder()
+                .setType(Event.EventType.DELETE)
+                .setKv(KeyValue.newBuilder().setKey(kv.getKey()).setModRevision(rev))
+                .setPrevKv(kv)
+                .build());
+    }
+
+    /** Records a lease (granting does not change the key space, so it takes no revision). */
+    public void grantLease(long leaseId, long ttl) {
+        LeaseRecord lease = LeaseRecord.newBuilder().setId(leaseId).setTtl(ttl).build();
+        store.leases().put(txn, new ArrayByteIterable(LeaseKeys.record(leaseId)), new ArrayByteIterable(lease.toByteArray()));
+        leaseChanges.add(new LeaseChange(leaseId, ttl));
+    }
+
+    /** Deletes a lease and, in the command's one revision, every key attached to it. */
+    public void revokeLease(long leaseId) {
+        long rev = revision + 1;
+        for (byte[] key : leaseKeys(leaseId)) {
+            KeyValue kv = get(key);
+            if (kv != null) {
+                deleteKey(kv, rev); // also removes the attachment
+            } else {
+                store.leases().delete(txn, new ArrayByteIterable(LeaseKeys.attachment(leaseId, key)));
+            }
+        }
+        store.leases().delete(txn, new ArrayByteIterable(LeaseKeys.record(leaseId)));
+        leaseChanges.add(new LeaseChange(leaseId, LeaseChange.REVOKED));
+    }
+
+    /**
+     * A value that no lease has yet, derived from a replicated counter so that every member picks the same;
+     * spread over the positive longs, since clients print lease IDs in hex and may treat them as keys.
+     */
+    public long newLeaseId() {
+        long seed = store.metaLong(txn, MvccStore.LEASE_SEED);
+        long id;
+        do {
+            seed++;
+            id = LeaseKeys.scramble(seed);
+        } while (id == 0 || leaseExists(id));
+        store.putMeta(txn, MvccStore.LEASE_SEED, seed);
+        return id;
+    }
+
+    /** The changes made through this write view so far, as watch events in revision order. */
+    public List<Event> events() {
+        return events;
+    }
+
+    /** Leases granted and revoked through this write view so far, in order. */
+    public List<LeaseChange> leaseChanges() {
+        return leaseChanges;
+    }
+
+    // ---- the change log, for watchers catching up ----
+
+    /**
+     * The events of revisions {@code from} and later, in order, with each PUT's and DELETE's previous version
+     * when history still has it. Stops after {@code maxRevisions} revisions or once {@code maxEvents} are
+     * collected, but only between revisions: a revision's events are never split. Nothing is read if
+     * {@code from} was compacted away.
+     */
+    public ChangeBatch changesSince(long from, int maxRevisions, int maxEvents) {
+        if (from < compactRevision) {
+            return new ChangeBatch(List.of(), from - 1, compactRevision);
+        }
+        List<Event> found = new ArrayList<>();
+        long through = revision;
+        try (Cursor c = store.changes().openCursor(txn);
+             Cursor history = store.history().openCursor(txn)) {
+            ByteIterable v = c.getSearchKeyRange(new ArrayByteIterable(changeKey(from, 0)));
+            long last = from - 1;
+            while (v != null) {
+                long rev = changeRevision(bytes(c.getKey()));
+                if (rev != last && (rev >= from + maxRevisions || found.size() >= maxEvents)) {
+                    through = rev - 1;
+                    break;
+                }
+                last = rev;
+                found.add(changeEvent(history, bytes(v), rev));
+                v = c.getNext() ? c.getValue() : null;
+            }
+        }
+        return new ChangeBatch(found, through, compactRevision);
+    }
+
+    private Event changeEvent(Cursor history, byte[] key, long rev) {
+        byte[] version = bytes(store.history().get(txn, new ArrayByteIterable(HistoryKey.encode(key, rev))));
+        Event.Builder event = Event.newBuilder();
+        if (version[0] == PUT) {
+            event.setType(Event.EventType.PUT).setKv(parse(new ArrayByteIterable(version), 1));
+        } else {
+            event.setType(Event.EventType.DELETE)
+                    .setKv(KeyValue.newBuilder().setKey(ByteString.copyFrom(key)).setModRevision(rev));
+        }
+        // the previous version: the history entry just before this one, if it is of the same key
+        byte[] at = HistoryKey.encode(key, rev);
+        if (history.getSearchKey(new ArrayByteIterable(at)) != null && history.getPrev()) {
+            byte[] prevKey = bytes(history.getKey());
+            byte[] prev = bytes(history.getValue());
+            if (HistoryKey.sameKey(prevKey, prevKey.length, at, at.length) && prev[0] == PUT) {
+                event.setPrevKv(parse(new ArrayByteIterable(prev), 1));
+            }
+        }
+        return event.build();
+    }
+
 
     private void recordChange(byte[] key, long rev, byte[] version) {
         store.history().put(txn, new ArrayByteIterable(HistoryKey.encode(key, rev)), new ArrayByteIterable(version));

@@ -9,6 +9,7 @@ import dev.gantry.kv.api.raft.MemberAttributes;
 import dev.gantry.kv.api.raft.MemberSet;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.mvcc.KvApplier;
+import dev.gantry.kv.mvcc.LeaseApplier;
 import dev.gantry.kv.mvcc.MvccView;
 
 /**
@@ -36,6 +37,8 @@ final class CommandApplier {
                 case DELETE_RANGE -> result.setDeleteRange(KvApplier.deleteRange(view, command.getDeleteRange()));
                 case TXN -> result.setTxn(KvApplier.txn(view, command.getTxn()));
                 case COMPACTION -> result.setCompaction(KvApplier.compact(view, command.getCompaction()));
+                case LEASE_GRANT -> result.setLeaseGrant(LeaseApplier.grant(view, command.getLeaseGrant()));
+                case LEASE_REVOKE -> result.setLeaseRevoke(LeaseApplier.revoke(view, command.getLeaseRevoke()));
                 case PUBLISH_MEMBER -> {
                     publish(view, command.getPublishMember());
                     result.setDone(true);

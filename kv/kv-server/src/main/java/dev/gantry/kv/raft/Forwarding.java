@@ -16,6 +16,7 @@ import java.util.function.Function;
 import org.apache.ratis.thirdparty.io.grpc.CallOptions;
 import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
 import org.apache.ratis.thirdparty.io.grpc.MethodDescriptor;
+import org.apache.ratis.thirdparty.io.grpc.ServerCallHandler;
 import org.apache.ratis.thirdparty.io.grpc.ServerServiceDefinition;
 import org.apache.ratis.thirdparty.io.grpc.Status;
 import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
@@ -25,28 +26,40 @@ import org.apache.ratis.thirdparty.io.grpc.stub.ServerCalls;
 import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
 import org.apache.ratis.thirdparty.com.google.common.util.concurrent.ListenableFuture;
 
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+
+import dev.gantry.kv.api.etcd.LeaseKeepAliveRequest;
+import dev.gantry.kv.api.etcd.LeaseKeepAliveResponse;
+import dev.gantry.kv.api.etcd.LeaseTimeToLiveRequest;
+import dev.gantry.kv.api.etcd.LeaseTimeToLiveResponse;
 import dev.gantry.kv.api.raft.BatchResult;
 import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.api.raft.CommandBatch;
 import dev.gantry.kv.api.raft.CommandResult;
+import dev.gantry.kv.mvcc.EtcdException;
 
 /**
  * Followers forward client writes to the leader's {@link Proposer}, as etcd followers forward proposals:
  * the leader then packs the writes of every member into its Raft entries, which makes batches (and so
  * throughput) several times larger than if each member proposed its own. The service runs on the Raft
  * peer port, inside Ratis's gRPC server; messages are our protobufs as plain bytes, since Ratis's gRPC is
- * shaded.
+ * shaded. Lease keep-alives and time-to-live queries travel the same way: only the leader runs lease clocks.
  */
 final class Forwarding implements AutoCloseable {
     /** The leader answers this when it has lost leadership before proposing anything: safe to send elsewhere. */
     static final Status NOT_LEADER = Status.FAILED_PRECONDITION.withDescription("gantry: not the leader");
 
-    private static final MethodDescriptor<byte[], byte[]> PROPOSE = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName(MethodDescriptor.generateFullMethodName("gantry.Forwarding", "Propose"))
-            .setRequestMarshaller(Bytes.INSTANCE)
-            .setResponseMarshaller(Bytes.INSTANCE)
-            .build();
+    private static final MethodDescriptor<byte[], byte[]> PROPOSE = method("Propose");
+    private static final MethodDescriptor<byte[], byte[]> KEEP_ALIVE = method("LeaseKeepAlive");
+    private static final MethodDescriptor<byte[], byte[]> TIME_TO_LIVE = method("LeaseTimeToLive");
+
+    /** What only the leader can answer about leases (their expiry clocks run there). */
+    interface LeaderLeases {
+        CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest request);
+
+        CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest request);
+    }
 
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final long timeoutMs;
@@ -60,8 +73,11 @@ final class Forwarding implements AutoCloseable {
      * {@link #NOT_LEADER} when this member does not lead.
      */
     static ServerServiceDefinition service(BooleanSupplier isLeader,
-                                           Function<Command, CompletableFuture<CommandResult>> propose) {
+                                           Function<Command, CompletableFuture<CommandResult>> propose,
+                                           BooleanSupplier isLeaseLeader, LeaderLeases leases) {
         return ServerServiceDefinition.builder("gantry.Forwarding")
+                .addMethod(KEEP_ALIVE, leaderCall(isLeaseLeader, LeaseKeepAliveRequest.parser(), leases::keepAlive))
+                .addMethod(TIME_TO_LIVE, leaderCall(isLeaseLeader, LeaseTimeToLiveRequest.parser(), leases::timeToLive))
                 .addMethod(PROPOSE, ServerCalls.asyncUnaryCall((byte[] request, StreamObserver<byte[]> response) -> {
                     if (!isLeader.getAsBoolean()) {
                         response.onError(NOT_LEADER.asRuntimeException());
@@ -90,17 +106,57 @@ final class Forwarding implements AutoCloseable {
                 .build();
     }
 
+    /** A call only the leader answers: others say {@link #NOT_LEADER}, so the sender may look for the leader again. */
+    private static <Q extends Message, R extends Message> ServerCallHandler<byte[], byte[]> leaderCall(
+            BooleanSupplier isLeader, Parser<Q> parser, Function<Q, CompletableFuture<R>> call) {
+        return ServerCalls.asyncUnaryCall((byte[] request, StreamObserver<byte[]> response) -> {
+            if (!isLeader.getAsBoolean()) {
+                response.onError(NOT_LEADER.asRuntimeException());
+                return;
+            }
+            Q parsed;
+            try {
+                parsed = parser.parseFrom(request);
+            } catch (IOException e) {
+                response.onError(Status.INVALID_ARGUMENT.withDescription("undecodable request").asRuntimeException());
+                return;
+            }
+            call.apply(parsed).whenComplete((result, error) -> {
+                if (error != null) {
+                    EtcdException etcd = RaftErrors.toEtcd(error);
+                    response.onError(Status.fromCodeValue(etcd.code()).withDescription(etcd.getMessage()).asRuntimeException());
+                    return;
+                }
+                response.onNext(result.toByteArray());
+                response.onCompleted();
+            });
+        });
+    }
+
     /** Sends an entry's commands to the leader at {@code address} (host:port of its Raft peer port). */
     CompletableFuture<BatchResult> forward(String address, CommandBatch batch) {
+        return call(address, PROPOSE, batch, BatchResult.parser());
+    }
+
+    CompletableFuture<LeaseKeepAliveResponse> keepAlive(String address, LeaseKeepAliveRequest request) {
+        return call(address, KEEP_ALIVE, request, LeaseKeepAliveResponse.parser());
+    }
+
+    CompletableFuture<LeaseTimeToLiveResponse> timeToLive(String address, LeaseTimeToLiveRequest request) {
+        return call(address, TIME_TO_LIVE, request, LeaseTimeToLiveResponse.parser());
+    }
+
+    private <R> CompletableFuture<R> call(String address, MethodDescriptor<byte[], byte[]> method, Message request,
+                                          Parser<R> parser) {
         ManagedChannel channel = channels.computeIfAbsent(address,
                 a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(64 << 20).build());
         ListenableFuture<byte[]> call = ClientCalls.futureUnaryCall(
-                channel.newCall(PROPOSE, CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)),
-                batch.toByteArray());
-        CompletableFuture<BatchResult> result = new CompletableFuture<>();
+                channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)),
+                request.toByteArray());
+        CompletableFuture<R> result = new CompletableFuture<>();
         call.addListener(() -> {
             try {
-                result.complete(BatchResult.parseFrom(call.get()));
+                result.complete(parser.parseFrom(call.get()));
             } catch (ExecutionException e) {
                 result.completeExceptionally(e.getCause());
             } catch (Exception e) {
@@ -108,6 +164,24 @@ final class Forwarding implements AutoCloseable {
             }
         }, Runnable::run);
         return result;
+    }
+
+    /** The etcd error a forwarded call failed with, as the leader reported it. */
+    static EtcdException toEtcd(Throwable error) {
+        if (error instanceof StatusRuntimeException s && s.getStatus().getDescription() != null
+                && s.getStatus().getDescription().startsWith("etcdserver: ")) {
+            return new EtcdException(s.getStatus().getCode().value(), s.getStatus().getDescription());
+        }
+        return RaftErrors.toEtcd(error);
+    }
+
+    private static MethodDescriptor<byte[], byte[]> method(String name) {
+        return MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName("gantry.Forwarding", name))
+                .setRequestMarshaller(Bytes.INSTANCE)
+                .setResponseMarshaller(Bytes.INSTANCE)
+                .build();
     }
 
     static boolean isNotLeader(Throwable error) {

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import org.apache.ratis.client.RaftClient;
@@ -30,6 +31,11 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.TimeDuration;
 import org.jboss.logging.Logger;
 
+import dev.gantry.kv.api.etcd.LeaseKeepAliveRequest;
+import dev.gantry.kv.api.etcd.LeaseKeepAliveResponse;
+import dev.gantry.kv.api.etcd.LeaseRevokeRequest;
+import dev.gantry.kv.api.etcd.LeaseTimeToLiveRequest;
+import dev.gantry.kv.api.etcd.LeaseTimeToLiveResponse;
 import dev.gantry.kv.api.etcd.Member;
 import dev.gantry.kv.api.etcd.ResponseHeader;
 import dev.gantry.kv.api.raft.BatchResult;
@@ -41,9 +47,13 @@ import dev.gantry.kv.api.raft.MemberSet;
 import dev.gantry.kv.cluster.ClusterIdentity;
 import dev.gantry.kv.cluster.MemberConfig;
 import dev.gantry.kv.cluster.Urls;
+import dev.gantry.kv.lease.Lessor;
 import dev.gantry.kv.mvcc.EtcdError;
+import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.mvcc.MvccStore;
 import dev.gantry.kv.mvcc.MvccView;
+import dev.gantry.kv.watch.WatchHub;
+import dev.gantry.kv.watch.WatchStream;
 
 /**
  * One member of a Gantry KV cluster: its {@link MvccStore} on Xodus, the Ratis server that replicates into
@@ -57,6 +67,11 @@ public final class KvMember implements AutoCloseable {
      * entry replicates, every request that arrives joins the next one (measured: docs/benchmarks.md).
      */
     private static final int PROPOSALS_IN_FLIGHT = Integer.getInteger("gantry.kv.proposals-in-flight", 1);
+    /** How often the leader looks for expired leases, and how many revokes it proposes per look (etcd: 500 ms, 1000/s). */
+    private static final long LEASE_EXPIRY_TICK_MS = 100;
+    private static final int LEASE_REVOKES_PER_TICK = 100;
+    /** A lease call waiting for a leader (or for this leader to be ready) looks again after this long. */
+    private static final long LEASE_RETRY_MS = 100;
 
     private final MemberConfig config;
     private final ClusterIdentity identity;
@@ -71,6 +86,9 @@ public final class KvMember implements AutoCloseable {
     private final ExecutorService readers;
     private final ExecutorService readIndexThread;
     private final ScheduledExecutorService timer;
+    private final Lessor lessor;
+    private final WatchHub watchHub;
+    private final ExecutorService watchSenders;
     private final long requestTimeoutMs;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
 
@@ -78,19 +96,24 @@ public final class KvMember implements AutoCloseable {
         this.config = config;
         this.identity = ClusterIdentity.loadOrCreate(config);
         this.store = MvccStore.open(config.memberDir().resolve("kv"));
+        this.lessor = new Lessor();
+        lessor.reset(KvStateMachine.leaseTtls(store));
+        this.watchHub = new WatchHub(store, config.watchProgressNotifyInterval());
+        this.watchSenders = Executors.newFixedThreadPool(2, new DaemonThreads("kv-watch-send"));
         RaftGroup group = group();
         this.groupId = group.getGroupId();
         RaftProperties properties = RaftSettings.server(config);
         Parameters parameters = new Parameters();
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
-                ? builder.addService(Forwarding.service(() -> division().isLeader(), this::proposeOnLeader))
+                ? builder.addService(Forwarding.service(() -> division().isLeader(), this::proposeOnLeader,
+                        lessor::isPrimary, new LocalLeases()))
                 : builder);
         this.server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(identity.name()))
                 .setGroup(group)
                 .setProperties(properties)
                 .setParameters(parameters)
-                .setStateMachine(new KvStateMachine(store))
+                .setStateMachine(new KvStateMachine(store, watchHub, lessor, config.electionTimeout().toNanos()))
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         // etcd's request timeout: 5 s + 2 × election timeout
@@ -118,6 +141,8 @@ public final class KvMember implements AutoCloseable {
             KvMember member = new KvMember(config);
             member.server.start();
             member.publishAttributes();
+            member.timer.scheduleWithFixedDelay(member::expireLeases, LEASE_EXPIRY_TICK_MS, LEASE_EXPIRY_TICK_MS,
+                    TimeUnit.MILLISECONDS);
             LOG.infof("member %s (%s) started: peers %s, data in %s", member.identity.name(),
                     Long.toHexString(member.memberId()), member.identity.initialCluster(), config.dataDir().toAbsolutePath());
             return member;
@@ -211,6 +236,117 @@ public final class KvMember implements AutoCloseable {
         return ready
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(RaftErrors.toEtcd(e)))
                 .thenApplyAsync(ignored -> store.read(reader), readers);
+    }
+
+    // ---- leases ----
+
+    /** etcd's minimum lease TTL: 1.5 election timeouts, in whole seconds (2 s with the defaults). */
+    public long minLeaseTtl() {
+        return (long) Math.ceil(1.5 * config.electionTimeout().toMillis() / 1000.0);
+    }
+
+    /** Renews a lease on the leader (forwarded there from a follower) without a Raft entry; TTL 0 if unknown. */
+    public CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest request) {
+        return onLeaseLeader(request, new LocalLeases()::keepAlive, forwarding::keepAlive, System.nanoTime());
+    }
+
+    /** A lease's remaining TTL as the leader knows it (TTL -1 if unknown), and its keys if asked. */
+    public CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest request) {
+        return onLeaseLeader(request, new LocalLeases()::timeToLive, forwarding::timeToLive, System.nanoTime());
+    }
+
+    /**
+     * Runs a lease call where the lease clocks run: here if this member is the primary lessor, else on the
+     * leader. Without a leader (or while the leader is not yet ready) it waits for one, up to the request
+     * timeout, as etcd's {@code LeaseRenew} does.
+     */
+    private <Q, R> CompletableFuture<R> onLeaseLeader(Q request, Function<Q, CompletableFuture<R>> local,
+                                                      BiFunction<String, Q, CompletableFuture<R>> remote, long since) {
+        CompletableFuture<R> attempt;
+        if (lessor.isPrimary()) {
+            attempt = local.apply(request);
+        } else {
+            RaftPeerId leader = division().getLeaderId();
+            RaftPeer peer = leader == null || leader.toString().equals(identity.name())
+                    ? null : raftDivision().getRaftConf().getPeer(leader);
+            attempt = peer == null
+                    ? CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception())
+                    : remote.apply(peer.getAddress(), request);
+        }
+        return attempt.exceptionallyCompose(e -> {
+            EtcdException etcd = Forwarding.toEtcd(e);
+            boolean retriable = Forwarding.isNotLeader(e) || etcd.code() == io.grpc.Status.Code.UNAVAILABLE.value();
+            if (!retriable || timer.isShutdown()
+                    || System.nanoTime() - since > TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs - LEASE_RETRY_MS)) {
+                return CompletableFuture.failedFuture(etcd);
+            }
+            CompletableFuture<R> retry = new CompletableFuture<>();
+            timer.schedule(() -> onLeaseLeader(request, local, remote, since).whenComplete((r, err) -> {
+                if (err == null) {
+                    retry.complete(r);
+                } else {
+                    retry.completeExceptionally(err);
+                }
+            }), LEASE_RETRY_MS, TimeUnit.MILLISECONDS);
+            return retry;
+        });
+    }
+
+    /** Lease calls as the leader answers them: after a read-index round, which confirms it still leads. */
+    private final class LocalLeases implements Forwarding.LeaderLeases {
+        @Override
+        public CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest request) {
+            return confirmedPrimary().thenApply(ignored -> LeaseKeepAliveResponse.newBuilder()
+                    .setHeader(header())
+                    .setID(request.getID())
+                    .setTTL(lessor.renew(request.getID()))
+                    .build());
+        }
+
+        @Override
+        public CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest request) {
+            return confirmedPrimary().thenApplyAsync(ignored -> {
+                long id = request.getID();
+                LeaseTimeToLiveResponse.Builder resp = LeaseTimeToLiveResponse.newBuilder().setHeader(header()).setID(id);
+                long remaining = lessor.remainingSeconds(id);
+                if (remaining < 0) {
+                    return resp.setTTL(-1).build();
+                }
+                resp.setTTL(remaining).setGrantedTTL(lessor.grantedTtl(id));
+                if (request.getKeys()) {
+                    store.read(view -> view.leaseKeys(id))
+                            .forEach(k -> resp.addKeys(com.google.protobuf.ByteString.copyFrom(k)));
+                }
+                return resp.build();
+            }, readers);
+        }
+
+        private CompletableFuture<Void> confirmedPrimary() {
+            return readBarrier.await().orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS).thenApply(ignored -> {
+                if (!lessor.isPrimary()) {
+                    throw EtcdError.LEADER_CHANGED.exception();
+                }
+                return null;
+            });
+        }
+    }
+
+    /** The leader proposes the revoke of each expired lease; a revoke that does not take effect is proposed again. */
+    private void expireLeases() {
+        try {
+            for (long id : lessor.expired(LEASE_REVOKES_PER_TICK, TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs))) {
+                proposer.propose(Command.newBuilder().setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)).build());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("proposing lease revokes failed", e);
+        }
+    }
+
+    // ---- watch ----
+
+    /** A new client Watch stream on this member (watches are served by every member, from its own store). */
+    public WatchStream openWatchStream(WatchStream.Outbound out) {
+        return new WatchStream(watchHub, out, this::header, watchSenders, config.maxRequestBytes());
     }
 
     public ResponseHeader header(long revision) {
@@ -307,6 +443,8 @@ public final class KvMember implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        watchHub.close();
+        watchSenders.shutdownNow();
         proposer.close();
         forwarding.close();
         raft.close();

@@ -7,12 +7,18 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.storage.FileInfo;
@@ -26,9 +32,15 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.MD5FileUtil;
 import org.jboss.logging.Logger;
 
+import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.kv.api.raft.BatchResult;
 import dev.gantry.kv.api.raft.CommandBatch;
+import dev.gantry.kv.api.raft.LeaseRecord;
+import dev.gantry.kv.lease.Lessor;
+import dev.gantry.kv.mvcc.LeaseChange;
 import dev.gantry.kv.mvcc.MvccStore;
+import dev.gantry.kv.mvcc.MvccView;
+import dev.gantry.kv.watch.WatchHub;
 
 /**
  * The Raft state machine of Gantry KV: applies command batches to the {@link MvccStore} on Xodus.
@@ -40,6 +52,9 @@ import dev.gantry.kv.mvcc.MvccStore;
  * the caller reads Xodus directly. A snapshot is a logical dump of the store in {@code sm/}; the live Xodus
  * environment lives outside {@code sm/}, because installing a snapshot from the leader replaces that
  * directory.
+ *
+ * <p>After each entry commits, its events go to the {@link WatchHub} and its lease grants and revokes to the
+ * {@link Lessor}; leadership changes promote and demote the lessor (only the leader expires leases).
  */
 public final class KvStateMachine extends BaseStateMachine {
     private static final Logger LOG = Logger.getLogger(KvStateMachine.class);
@@ -47,9 +62,25 @@ public final class KvStateMachine extends BaseStateMachine {
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final MvccStore store;
+    private final WatchHub watchHub;
+    private final Lessor lessor;
+    private final long leaseExtensionNanos;
 
-    KvStateMachine(MvccStore store) {
+    /** What one applied entry did: the replies, and what watchers and the lessor must hear of. */
+    private record Applied(BatchResult result, List<Event> events, List<LeaseChange> leaseChanges) {
+    }
+
+    /** @param leaseExtensionNanos how much longer than their TTL leases live on a new leader (the election timeout) */
+    KvStateMachine(MvccStore store, WatchHub watchHub, Lessor lessor, long leaseExtensionNanos) {
         this.store = store;
+        this.watchHub = watchHub;
+        this.lessor = lessor;
+        this.leaseExtensionNanos = leaseExtensionNanos;
+    }
+
+    /** The leases in the store, for the lessor. */
+    static Map<Long, Long> leaseTtls(MvccStore store) {
+        return store.read(MvccView::leases).stream().collect(Collectors.toMap(LeaseRecord::getId, LeaseRecord::getTtl));
     }
 
     @Override
@@ -81,6 +112,8 @@ public final class KvStateMachine extends BaseStateMachine {
             try (InputStream in = Files.newInputStream(file)) {
                 store.restore(in, at.getTerm(), at.getIndex());
             }
+            lessor.reset(leaseTtls(store));
+            watchHub.reset();
         }
         setLastAppliedTermIndex(at);
     }
@@ -89,16 +122,46 @@ public final class KvStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         TermIndex termIndex = TermIndex.valueOf(entry);
-        BatchResult result;
+        Applied applied;
         try {
             CommandBatch batch = CommandBatch.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
-            result = store.write(termIndex.getTerm(), termIndex.getIndex(), view -> CommandApplier.apply(view, batch));
+            applied = store.write(termIndex.getTerm(), termIndex.getIndex(),
+                    view -> new Applied(CommandApplier.apply(view, batch), view.events(), view.leaseChanges()));
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             return CompletableFuture.failedFuture(new IllegalStateException("undecodable Raft entry " + termIndex, e));
         }
         updateLastAppliedTermIndex(termIndex);
-        Message reply = result == null ? EMPTY : Message.valueOf(UnsafeByteOperations.unsafeWrap(result.toByteArray()));
-        return CompletableFuture.completedFuture(reply);
+        if (applied == null) {
+            return CompletableFuture.completedFuture(EMPTY); // applied before a restart
+        }
+        for (LeaseChange change : applied.leaseChanges()) {
+            if (change.revoked()) {
+                lessor.revoked(change.leaseId());
+            } else {
+                lessor.granted(change.leaseId(), change.ttl());
+            }
+        }
+        watchHub.publish(applied.events(), store.revision());
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(applied.result().toByteArray())));
+    }
+
+    // ---- leadership: only the leader runs lease clocks ----
+
+    @Override
+    public void notifyLeaderReady() {
+        lessor.promote(leaseExtensionNanos);
+    }
+
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        lessor.demote();
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId self, RaftPeerId newLeader) {
+        if (!self.getPeerId().equals(newLeader)) {
+            lessor.demote();
+        }
     }
 
     @Override
