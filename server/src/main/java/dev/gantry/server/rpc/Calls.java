@@ -1,17 +1,19 @@
 package dev.gantry.server.rpc;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
-import dev.gantry.kv.api.raft.Command;
-import dev.gantry.kv.api.raft.CommandResult;
+import dev.gantry.kv.concurrency.Elections;
+import dev.gantry.kv.concurrency.Locks;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.raft.KvMember;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.smallrye.mutiny.Uni;
 
@@ -46,14 +48,11 @@ final class Calls {
         });
     }
 
-    /** Proposes a command through Raft; a command the state machine refused fails with its etcd error. */
-    static CompletableFuture<CommandResult> propose(KvMember member, Command command) {
-        return member.propose(command).thenApply(result -> {
-            if (result.hasError()) {
-                throw new EtcdException(result.getError().getCode(), result.getError().getMessage());
-            }
-            return result;
-        });
+    /** Completes when the client cancels the call (or goes away). */
+    static CompletableFuture<Void> cancellation(StreamObserver<?> out) {
+        CompletableFuture<Void> cancelled = new CompletableFuture<>();
+        ((ServerCallStreamObserver<?>) out).setOnCancelHandler(() -> cancelled.complete(null));
+        return cancelled;
     }
 
     static StatusRuntimeException toStatus(Throwable error) {
@@ -66,6 +65,12 @@ final class Calls {
         }
         if (cause instanceof StatusRuntimeException status) {
             return status;
+        }
+        if (cause instanceof Elections.ElectionException || cause instanceof Locks.SessionExpiredException) {
+            return Status.UNKNOWN.withDescription(cause.getMessage()).asRuntimeException(); // etcd's raw errors
+        }
+        if (cause instanceof CancellationException) {
+            return Status.CANCELLED.withDescription("context canceled").asRuntimeException();
         }
         LOG.error("unexpected failure serving a request", cause);
         return Status.UNKNOWN.withDescription(String.valueOf(cause.getMessage())).asRuntimeException();

@@ -87,7 +87,7 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
     }
 
     private CompletableFuture<CommandResult> propose(Command command) {
-        return Calls.propose(member, command);
+        return member.execute(command);
     }
 
     private ResponseHeader header(ResponseHeader applied) {

@@ -39,7 +39,7 @@ public class LeaseService extends LeaseGrpc.LeaseImplBase {
                 throw EtcdError.LEASE_TTL_TOO_LARGE.exception();
             }
             LeaseGrantRequest raised = r.toBuilder().setTTL(Math.max(r.getTTL(), member.minLeaseTtl())).build();
-            return Calls.propose(member, Command.newBuilder().setLeaseGrant(raised).build())
+            return member.execute(Command.newBuilder().setLeaseGrant(raised).build())
                     .thenApply(result -> result.getLeaseGrant().toBuilder()
                             .setHeader(member.header(result.getLeaseGrant().getHeader().getRevision())).build());
         });
@@ -47,7 +47,7 @@ public class LeaseService extends LeaseGrpc.LeaseImplBase {
 
     @Override
     public void leaseRevoke(LeaseRevokeRequest r, StreamObserver<LeaseRevokeResponse> out) {
-        Calls.unary(member, out, () -> Calls.propose(member, Command.newBuilder().setLeaseRevoke(r).build())
+        Calls.unary(member, out, () -> member.execute(Command.newBuilder().setLeaseRevoke(r).build())
                 .thenApply(result -> LeaseRevokeResponse.newBuilder()
                         .setHeader(member.header(result.getLeaseRevoke().getHeader().getRevision())).build()));
     }

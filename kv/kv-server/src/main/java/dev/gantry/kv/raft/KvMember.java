@@ -225,6 +225,16 @@ public final class KvMember implements AutoCloseable {
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(RaftErrors.toEtcd(e)));
     }
 
+    /** {@link #propose}, failing with the etcd error of a command the state machine refused. */
+    public CompletableFuture<CommandResult> execute(Command command) {
+        return propose(command).thenApply(result -> {
+            if (result.hasError()) {
+                throw new EtcdException(result.getError().getCode(), result.getError().getMessage());
+            }
+            return result;
+        });
+    }
+
     /**
      * Reads the local store: after a read-index round if {@code linearizable}, else at once (etcd's
      * {@code serializable=true}, possibly stale).

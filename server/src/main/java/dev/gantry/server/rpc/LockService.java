@@ -1,0 +1,40 @@
+package dev.gantry.server.rpc;
+
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.inject.Inject;
+
+import dev.gantry.kv.api.lock.LockGrpc;
+import dev.gantry.kv.api.lock.LockRequest;
+import dev.gantry.kv.api.lock.LockResponse;
+import dev.gantry.kv.api.lock.UnlockRequest;
+import dev.gantry.kv.api.lock.UnlockResponse;
+import dev.gantry.kv.concurrency.Locks;
+import dev.gantry.kv.raft.KvMember;
+import io.grpc.stub.StreamObserver;
+import io.quarkus.grpc.GrpcService;
+
+/** etcd's Lock service (what jetcd's Lock client calls); a caller that goes away while waiting leaves the queue. */
+@GrpcService
+public class LockService extends LockGrpc.LockImplBase {
+    @Inject
+    KvMember member;
+    private Locks locks;
+
+    @PostConstruct
+    void init() {
+        locks = new Locks(member);
+    }
+
+    @Override
+    public void lock(LockRequest r, StreamObserver<LockResponse> out) {
+        CompletableFuture<Void> cancelled = Calls.cancellation(out);
+        Calls.unary(member, out, () -> locks.lock(r, cancelled));
+    }
+
+    @Override
+    public void unlock(UnlockRequest r, StreamObserver<UnlockResponse> out) {
+        Calls.unary(member, out, () -> locks.unlock(r));
+    }
+}
