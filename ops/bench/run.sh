@@ -5,8 +5,13 @@
 # until every member is healthy, run the matrix with ops/bench (KvBench), stop the cluster. Then print
 # one table: metric | etcd | gantry | gantry/etcd. See docs/benchmarks.md.
 #
-#   ops/bench/run.sh                      # both systems
+# The matrix has three groups: kv (fill, put, range), watch (watch fan-out at each --watch-rates) and
+# keepalive (lease keep-alives). --only picks systems and groups.
+#
+#   ops/bench/run.sh                      # both systems, all groups
 #   ops/bench/run.sh --only etcd          # one system; the other column shows "-"
+#   ops/bench/run.sh --only watch         # both systems, the watch group only
+#   ops/bench/run.sh --only etcd,keepalive
 #   ops/bench/run.sh --rounds 3           # alternate etcd and gantry 3 times; report medians
 #
 # Environment: GANTRY_CMD (default "<repo>/bin/gantry server"), ETCD_CMD (etcd), ETCDCTL (etcdctl),
@@ -16,21 +21,28 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 JAR=$ROOT/ops/bench/target/bench.jar
 
-ONLY=""
+ONLY=()
 BASE_PORT=22379
 DURATION=10s
 WARMUP=5s
 CLIENTS=100
 KEY_SPACE=100000
+WATCHERS=1000
+WATCH_RATES=100,250
+LEASES=10000
+KEEPALIVE_STREAMS=100
 ROUNDS=1
 ROUND=1
 OUT=""
 
 usage() {
   cat <<EOF
-usage: ops/bench/run.sh [--only etcd|gantry] [--rounds N] [--base-port N] [--duration T]
-                        [--warmup T] [--clients N] [--key-space N] [--out DIR]
-  --only       run one system only (default: etcd, then gantry)
+usage: ops/bench/run.sh [--only etcd|gantry|kv|watch|keepalive[,...]] [--rounds N] [--base-port N]
+                        [--duration T] [--warmup T] [--clients N] [--key-space N] [--watchers N]
+                        [--watch-rates R[,R...]] [--leases N] [--keepalive-streams N] [--out DIR]
+  --only       systems and/or groups to run, comma-separated or repeated (default: etcd, then gantry;
+               all groups). Systems: etcd, gantry. Groups: kv (fill, put, range), watch (watch
+               fan-out), keepalive (lease keep-alives)
   --rounds     repeat everything N times, alternating which system goes first; the table
                shows medians and the min-max range ($ROUNDS)
   --base-port  first port to try; a cluster takes 30 consecutive free ports below 32768 ($BASE_PORT)
@@ -38,30 +50,63 @@ usage: ops/bench/run.sh [--only etcd|gantry] [--rounds N] [--base-port N] [--dur
   --warmup     warm-up of each run, discarded ($WARMUP)
   --clients    clients of the concurrent runs ($CLIENTS)
   --key-space  distinct keys; written once by a fill before the runs ($KEY_SPACE)
+  --watchers   watch: watchers on the one prefix, over 10 streams on 10 connections ($WATCHERS)
+  --watch-rates
+               watch: the writer's puts/s, one run per rate ($WATCH_RATES)
+  --leases     keepalive: leases granted before the run ($LEASES)
+  --keepalive-streams
+               keepalive: LeaseKeepAlive streams, one request in flight each ($KEEPALIVE_STREAMS)
   --out        where results and member logs go (ops/bench/target/results/<date>)
 EOF
 }
 
 while (($#)); do
   case $1 in
-    --only) ONLY=$2; shift 2 ;;
+    --only) ONLY+=("$2"); shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --base-port) BASE_PORT=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
     --key-space) KEY_SPACE=$2; shift 2 ;;
+    --watchers) WATCHERS=$2; shift 2 ;;
+    --watch-rates) WATCH_RATES=$2; shift 2 ;;
+    --leases) LEASES=$2; shift 2 ;;
+    --keepalive-streams) KEEPALIVE_STREAMS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
 done
 
-case $ONLY in
-  "") SYSTEMS=(etcd gantry) ;;
-  etcd|gantry) SYSTEMS=("$ONLY") ;;
-  *) echo "run.sh: --only takes etcd or gantry, not '$ONLY'" >&2; exit 2 ;;
-esac
+SYSTEMS=()
+GROUPS_RUN=()
+ONLY_ITEMS=()
+for arg in "${ONLY[@]}"; do
+  IFS=, read -r -a parts <<<"$arg"
+  ONLY_ITEMS+=("${parts[@]}")
+done
+for item in "${ONLY_ITEMS[@]}"; do
+  case $item in
+    etcd|gantry) [[ " ${SYSTEMS[*]} " == *" $item "* ]] || SYSTEMS+=("$item") ;;
+    kv|watch|keepalive) [[ " ${GROUPS_RUN[*]} " == *" $item "* ]] || GROUPS_RUN+=("$item") ;;
+    *) echo "run.sh: --only takes etcd, gantry, kv, watch or keepalive, not '$item'" >&2; exit 2 ;;
+  esac
+done
+((${#SYSTEMS[@]})) || SYSTEMS=(etcd gantry)
+((${#GROUPS_RUN[@]})) || GROUPS_RUN=(kv watch keepalive)
+# Always etcd first and kv, watch, keepalive in that order, whatever order --only named them in.
+[[ " ${SYSTEMS[*]} " == *" etcd "* && " ${SYSTEMS[*]} " == *" gantry "* ]] && SYSTEMS=(etcd gantry)
+ordered=()
+for item in kv watch keepalive; do [[ " ${GROUPS_RUN[*]} " == *" $item "* ]] && ordered+=("$item"); done
+GROUPS_RUN=("${ordered[@]}")
+runs_group() { [[ " ${GROUPS_RUN[*]} " == *" $1 "* ]]; }
+IFS=, read -r -a rates <<<"$WATCH_RATES"
+WATCH_RATE_LIST=()
+for rate in "${rates[@]}"; do
+  [[ $rate =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "run.sh: --watch-rates takes puts/s such as 100,250, not '$WATCH_RATES'" >&2; exit 2; }
+  [[ " ${WATCH_RATE_LIST[*]} " == *" $rate "* ]] || WATCH_RATE_LIST+=("$rate")
+done
 
 read -r -a ETCD_ARGV <<<"${ETCD_CMD:-etcd}"
 read -r -a GANTRY_ARGV <<<"${GANTRY_CMD:-$ROOT/bin/gantry server}"
@@ -226,24 +271,44 @@ bench() {
   log "$system: $label: $json"
 }
 
-LABELS=(
+KV_LABELS=(
   "put, 1 client"
   "put, $CLIENTS clients"
   "range linearizable, $CLIENTS clients"
   "range serializable, $CLIENTS clients"
 )
+watch_label() { echo "watch, $WATCHERS watchers, $1 puts/s"; }
+KEEPALIVE_LABEL="keepalive, $LEASES leases, $KEEPALIVE_STREAMS streams"
+LABELS=()
+runs_group kv && LABELS+=("${KV_LABELS[@]}")
+if runs_group watch; then for rate in "${WATCH_RATE_LIST[@]}"; do LABELS+=("$(watch_label "$rate")"); done; fi
+runs_group keepalive && LABELS+=("$KEEPALIVE_LABEL")
 
 run_matrix() {
-  local system=$1 failed=0 leader
+  local system=$1 failed=0 leader rate
   # Writes every key once: later reads all find a 256-byte value, and the servers get warm.
-  bench "$system" fill fill --clients "$CLIENTS" --warmup 0 --total "$KEY_SPACE" || failed=1
+  runs_group kv && { bench "$system" fill fill --clients "$CLIENTS" --warmup 0 --total "$KEY_SPACE" || failed=1; }
   # One client goes to the leader, as etcd's `benchmark --target-leader` would: a follower adds a hop.
+  # The watch runs' writer does too, so that a put's path to the event is the same on both systems.
   leader=$(leader_endpoint)
-  [[ -n $leader ]] || { log "$system: no leader found by 'endpoint status'; the 1-client run uses m0"; leader=${ENDPOINTS%%,*}; }
-  bench "$system" "${LABELS[0]}" put --clients 1 --conns 1 --endpoints "$leader" || failed=1
-  bench "$system" "${LABELS[1]}" put --clients "$CLIENTS" || failed=1
-  bench "$system" "${LABELS[2]}" range --clients "$CLIENTS" || failed=1
-  bench "$system" "${LABELS[3]}" range --clients "$CLIENTS" --serializable || failed=1
+  [[ -n $leader ]] || { log "$system: no leader found by 'endpoint status'; the 1-client put and the watch writer use m0"; leader=${ENDPOINTS%%,*}; }
+  if runs_group kv; then
+    bench "$system" "${KV_LABELS[0]}" put --clients 1 --conns 1 --endpoints "$leader" || failed=1
+    bench "$system" "${KV_LABELS[1]}" put --clients "$CLIENTS" || failed=1
+    bench "$system" "${KV_LABELS[2]}" range --clients "$CLIENTS" || failed=1
+    bench "$system" "${KV_LABELS[3]}" range --clients "$CLIENTS" --serializable || failed=1
+  fi
+  if runs_group watch; then
+    # Watchers on all three members (10 streams, 10 connections: 4/3/3); one writer, to the leader.
+    for rate in "${WATCH_RATE_LIST[@]}"; do
+      bench "$system" "$(watch_label "$rate")" watch --watchers "$WATCHERS" --streams 10 --rate "$rate" \
+        --writer-endpoint "$leader" || failed=1
+    done
+  fi
+  if runs_group keepalive; then
+    # Streams on all three members (one connection per 10 streams); a follower forwards keep-alives to the leader.
+    bench "$system" "$KEEPALIVE_LABEL" keepalive --leases "$LEASES" --streams "$KEEPALIVE_STREAMS" || failed=1
+  fi
   return "$failed"
 }
 
@@ -291,10 +356,26 @@ summarize() {
       if (count[key] == 1) return sprintf(fmt, value)
       return sprintf(fmt " (" fmt "-" fmt ")", value, low[key], high[key])
     }
+    # The metric names of a row: watch runs count events and delivery latency, keepalive runs keep-alives.
+    function metric_name(label, m) {
+      if (label ~ /^watch/) {
+        if (m == "throughput") return "events delivered/s"
+        return (m == "p50_ms" ? "p50" : "p99") " delivery latency (ms)"
+      }
+      if (label ~ /^keepalive/ && m == "throughput") return "throughput (keep-alives/s)"
+      return name[m]
+    }
     {
       for (m in name) if ((v = field($4, m)) != "") sample[$1, $3, m, ++count[$1, $3, m]] = v
       errors = field($4, "errors")
       if (errors + 0 > 0) notes = notes sprintf("%s, round %s, %s: %d failed requests\n", $1, $2, $3, errors)
+      # Watch runs: every watcher must get every event once, in order. Keep-alive runs: no lease may expire.
+      checks = ""
+      split("missed duplicates out_of_order unexpected expired", check, " ")
+      for (c = 1; c <= 5; c++) if ((v = field($4, check[c])) + 0 > 0) checks = checks sprintf(" %s=%d", check[c], v)
+      if (checks != "") notes = notes sprintf("%s, round %s, %s:%s\n", $1, $2, $3, checks)
+      if ($3 ~ /^watch/ && (r = field($4, "rate") + 0) > 0 && field($4, "put_rate") + 0 < 0.95 * r)
+        notes = notes sprintf("%s, round %s, %s: the writer reached %.0f of %.0f puts/s\n", $1, $2, $3, field($4, "put_rate"), r)
     }
     BEGIN {
       split("throughput p50_ms p99_ms", metric, " ")
@@ -310,12 +391,12 @@ summarize() {
         m = metric[j]; ke = "etcd" SUBSEP label[i] SUBSEP m; kg = "gantry" SUBSEP label[i] SUBSEP m
         e = median(ke); g = median(kg)
         ratio = (e != "" && g != "" && e + 0 > 0) ? sprintf("%.2f", g / e) : "-"
-        printf "| %s: %s | %s | %s | %s |\n", label[i], name[m], cell(ke, e, fmt[m]), cell(kg, g, fmt[m]), ratio
+        printf "| %s: %s | %s | %s | %s |\n", label[i], metric_name(label[i], m), cell(ke, e, fmt[m]), cell(kg, g, fmt[m]), ratio
       }
       print ""
       print "Medians over the rounds run, with the min-max range when there was more than one."
       print "gantry/etcd: above 1 is better for throughput, below 1 is better for latency."
-      if (notes != "") printf "\nFAILED REQUESTS (results above are not comparable):\n%s", notes
+      if (notes != "") printf "\nFAILED REQUESTS OR CHECKS (results above are not comparable):\n%s", notes
     }' "$OUT/results.tsv"
 }
 
@@ -339,7 +420,10 @@ main() {
     echo "etcd: ${ETCD_ARGV[*]} ($("${ETCD_ARGV[0]}" --version 2>/dev/null | head -n 1))"
     echo "gantry: ${GANTRY_ARGV[*]}"
     echo "java (client): $("$JAVA" -version 2>&1 | head -n 1)"
-    echo "runs: $ROUNDS round(s); warm-up $WARMUP, measure $DURATION, key space $KEY_SPACE, $CLIENTS clients"
+    echo "runs: $ROUNDS round(s) of ${GROUPS_RUN[*]}; warm-up $WARMUP, measure $DURATION"
+    runs_group kv && echo "kv: key space $KEY_SPACE, $CLIENTS clients"
+    runs_group watch && echo "watch: $WATCHERS watchers on 10 streams, writer at ${WATCH_RATES} puts/s"
+    runs_group keepalive && echo "keepalive: $LEASES leases, $KEEPALIVE_STREAMS streams"
   } >"$OUT/environment.txt"
 
   # bin/gantry builds the server when it is missing: three members starting at once would run three

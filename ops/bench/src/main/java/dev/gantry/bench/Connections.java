@@ -27,6 +27,9 @@ final class Connections implements AutoCloseable {
                     // Answers are handled on the Netty event loop: a client's callback only records a
                     // latency and sends its next request, so a hop to another thread would be pure cost.
                     .directExecutor()
+                    // A watcher that fell behind may get many events in one WatchResponse; etcd's Go client
+                    // accepts messages up to 2 GiB too (MaxCallRecvMsgSize).
+                    .maxInboundMessageSize(Integer.MAX_VALUE)
                     .build());
         }
         return new Connections(channels);

@@ -1,11 +1,9 @@
 package dev.gantry.bench;
 
-import dev.gantry.kv.api.etcd.KVGrpc;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,14 +14,18 @@ import java.util.concurrent.TimeUnit;
  * discarded), measurement, and drain (no new requests; the ones in flight are answered and counted).
  * Throughput is the successful answers recorded after the warm-up divided by the time from the end of
  * the warm-up to the last answer.
+ *
+ * <p>The clients are anything that keeps {@code slots} requests in flight in all, records each answer in
+ * {@link #recorder()} and then asks {@link #answered()} whether to send another: {@link ClosedLoopClient}
+ * (one slot each) or {@link KeepAliveRun}'s streams ({@code --window} slots each).
  */
 final class LoadRun {
 
     static final Duration RETRY_PAUSE = Duration.ofMillis(10);
 
     private final BenchOptions options;
-    private final Workload workload;
-    private final Connections connections;
+    private final String name;
+    private final int clients;
     private final LatencyRecorder recorder = new LatencyRecorder();
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "bench-retry");
@@ -35,39 +37,42 @@ final class LoadRun {
     private volatile boolean draining;
     private final CountDownLatch drained;
 
-    LoadRun(BenchOptions options, Workload workload, Connections connections) {
+    /**
+     * {@code name}: what the results are reported under; {@code clients}: the client count reported;
+     * {@code slots}: the requests the clients keep in flight in all.
+     */
+    LoadRun(BenchOptions options, String name, int clients, int slots) {
         this.options = options;
-        this.workload = workload;
-        this.connections = connections;
-        this.drained = new CountDownLatch(options.clients());
+        this.name = name;
+        this.clients = clients;
+        this.drained = new CountDownLatch(slots);
     }
 
-    RunReport run() throws InterruptedException {
-        SplittableRandom seeds = new SplittableRandom(42);
-        List<ClosedLoopClient> clients = new ArrayList<>(options.clients());
-        for (int i = 0; i < options.clients(); i++) {
-            KVGrpc.KVFutureStub kv = KVGrpc.newFutureStub(connections.forClient(i));
-            clients.add(new ClosedLoopClient(kv, workload, seeds.split(), this, options.timeout().toNanos()));
-        }
+    /** Runs the phases; {@code firstRequests} sends the clients' first requests, {@code clientsDescribed} is for the log. */
+    RunReport run(String clientsDescribed, Runnable firstRequests) throws InterruptedException {
         try {
-            log("%s: %d clients on %d connections to %s; warm-up %s", workload.name(), options.clients(),
+            log("%s: %s on %d connections to %s; warm-up %s", name, clientsDescribed,
                     options.conns(), String.join(",", options.endpoints()), options.warmup());
-            clients.forEach(ClosedLoopClient::send);
+            firstRequests.run();
             await(options.warmup());
             recorder.interval();
             long start = System.nanoTime();
-            log("%s: measuring %s", workload.name(), options.measure());
+            long cpuStart = cpuNanos();
+            log("%s: measuring %s", name, options.measure());
             await(options.measure());
             draining = true;
             Duration drainLimit = options.timeout().plus(RETRY_PAUSE).plusSeconds(5);
             if (!drained.await(drainLimit.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new IllegalStateException(drained.getCount() + " clients still had a request in flight "
+                throw new IllegalStateException(drained.getCount() + " requests were still in flight "
                         + drainLimit.toSeconds() + "s after the measurement ended");
             }
-            RunReport report = RunReport.of(workload.name(), options, recorder.interval(), System.nanoTime() - start);
+            LatencyRecorder.Interval measured = recorder.interval();
+            long elapsed = System.nanoTime() - start;
+            RunReport report = RunReport.of(name, clients, options.conns(), measured.latencies(), measured.failures(),
+                    elapsed, Map.of("client_cpu", (cpuNanos() - cpuStart) / (double) elapsed));
             if (report.errors() > 0) {
                 log("%s: %d requests failed after the warm-up; all failures by status: %s",
-                        workload.name(), report.errors(), recorder.failureSummary());
+                        name, report.errors(), recorder.failureSummary());
             }
             return report;
         } finally {
@@ -102,6 +107,14 @@ final class LoadRun {
     /** Runs {@code send} after {@link #RETRY_PAUSE}. */
     void later(Runnable send) {
         retries.schedule(send, RETRY_PAUSE.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * CPU time this JVM used so far, all threads: {@code client_cpu} in the reports is its increase over the
+     * measurement divided by the measurement's duration, the cores the client kept busy on average.
+     */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     static void log(String format, Object... args) {
