@@ -21,6 +21,7 @@ import dev.gantry.kv.api.etcd.ResponseHeader;
 import dev.gantry.kv.api.etcd.TxnRequest;
 import dev.gantry.kv.api.etcd.TxnResponse;
 import dev.gantry.kv.api.etcd.WatchCreateRequest;
+import dev.gantry.kv.api.etcd.WatchResponse;
 import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.kv.api.mvcc.KeyValue;
 import dev.gantry.kv.raft.KvMember;
@@ -184,21 +185,12 @@ public final class Elections {
 
         /** No leader: the first candidate to put a key under the prefix will be it. */
         private void awaitCandidate(long fromRevision, long gen) {
-            replaceWatch(client.watch(WatchCreateRequest.newBuilder().setKey(prefix)
+            replaceWatch(watch(WatchCreateRequest.newBuilder().setKey(prefix)
                     .setRangeEnd(InProcessClient.prefixEnd(prefix)).setStartRevision(fromRevision)
-                    .addFilters(WatchCreateRequest.FilterType.NODELETE).build(), response -> {
-                synchronized (this) {
-                    if (closed || gen != generation) {
-                        return;
-                    }
-                    if (response.getCanceled()) {
-                        findLeader();
-                        return;
-                    }
-                    for (Event e : response.getEventsList()) {
-                        follow(response.getHeader().toBuilder().setRevision(e.getKv().getModRevision()).build(), e.getKv());
-                        return;
-                    }
+                    .addFilters(WatchCreateRequest.FilterType.NODELETE).build(), gen, response -> {
+                for (Event e : response.getEventsList()) {
+                    follow(response.getHeader().toBuilder().setRevision(e.getKv().getModRevision()).build(), e.getKv());
+                    return;
                 }
             }));
         }
@@ -207,26 +199,36 @@ public final class Elections {
         private void follow(ResponseHeader header, KeyValue leader) {
             leaders.accept(LeaderResponse.newBuilder().setHeader(client.member().header(header.getRevision())).setKv(leader).build());
             long gen = ++generation;
-            replaceWatch(client.watch(WatchCreateRequest.newBuilder().setKey(leader.getKey())
-                    .setStartRevision(header.getRevision() + 1).build(), response -> {
+            replaceWatch(watch(WatchCreateRequest.newBuilder().setKey(leader.getKey())
+                    .setStartRevision(header.getRevision() + 1).build(), gen, response -> {
+                for (Event e : response.getEventsList()) {
+                    if (e.getType() == Event.EventType.DELETE) {
+                        findLeader();
+                        return;
+                    }
+                    leaders.accept(LeaderResponse.newBuilder()
+                            .setHeader(client.member().header(response.getHeader().getRevision())).setKv(e.getKv()).build());
+                }
+            }));
+        }
+
+        /**
+         * A watch whose responses go to {@code handle} while it is the observer's current one ({@code gen}); a
+         * cancelled watch (compaction) starts over from reading the leader.
+         */
+        private InProcessClient.Watch watch(WatchCreateRequest create, long gen, Consumer<WatchResponse> handle) {
+            return client.watch(create, response -> {
                 synchronized (this) {
                     if (closed || gen != generation) {
                         return;
                     }
                     if (response.getCanceled()) {
                         findLeader();
-                        return;
-                    }
-                    for (Event e : response.getEventsList()) {
-                        if (e.getType() == Event.EventType.DELETE) {
-                            findLeader();
-                            return;
-                        }
-                        leaders.accept(LeaderResponse.newBuilder()
-                                .setHeader(client.member().header(response.getHeader().getRevision())).setKv(e.getKv()).build());
+                    } else {
+                        handle.accept(response);
                     }
                 }
-            }));
+            });
         }
 
         private void replaceWatch(InProcessClient.Watch next) {

@@ -78,32 +78,18 @@ final class Forwarding implements AutoCloseable {
         return ServerServiceDefinition.builder("gantry.Forwarding")
                 .addMethod(KEEP_ALIVE, leaderCall(isLeaseLeader, LeaseKeepAliveRequest.parser(), leases::keepAlive))
                 .addMethod(TIME_TO_LIVE, leaderCall(isLeaseLeader, LeaseTimeToLiveRequest.parser(), leases::timeToLive))
-                .addMethod(PROPOSE, ServerCalls.asyncUnaryCall((byte[] request, StreamObserver<byte[]> response) -> {
-                    if (!isLeader.getAsBoolean()) {
-                        response.onError(NOT_LEADER.asRuntimeException());
-                        return;
-                    }
-                    CommandBatch batch;
-                    try {
-                        batch = CommandBatch.parseFrom(request);
-                    } catch (IOException e) {
-                        response.onError(Status.INVALID_ARGUMENT.withDescription("undecodable batch").asRuntimeException());
-                        return;
-                    }
-                    List<CompletableFuture<CommandResult>> results = batch.getCommandsList().stream().map(propose).toList();
-                    CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) -> {
-                        if (error != null) {
-                            response.onError(Status.UNAVAILABLE.withDescription(RaftErrors.toEtcd(error).getMessage())
-                                    .asRuntimeException());
-                            return;
-                        }
-                        BatchResult.Builder out = BatchResult.newBuilder();
-                        results.forEach(r -> out.addResults(r.join()));
-                        response.onNext(out.build().toByteArray());
-                        response.onCompleted();
-                    });
-                }))
+                .addMethod(PROPOSE, leaderCall(isLeader, CommandBatch.parser(), batch -> proposeAll(batch, propose)))
                 .build();
+    }
+
+    private static CompletableFuture<BatchResult> proposeAll(CommandBatch batch,
+                                                             Function<Command, CompletableFuture<CommandResult>> propose) {
+        List<CompletableFuture<CommandResult>> results = batch.getCommandsList().stream().map(propose).toList();
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            BatchResult.Builder out = BatchResult.newBuilder();
+            results.forEach(r -> out.addResults(r.join()));
+            return out.build();
+        });
     }
 
     /** A call only the leader answers: others say {@link #NOT_LEADER}, so the sender may look for the leader again. */
