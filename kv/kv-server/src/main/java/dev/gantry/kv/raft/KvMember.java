@@ -75,6 +75,9 @@ public final class KvMember implements AutoCloseable {
 
     private final MemberConfig config;
     private final ClusterIdentity identity;
+    /** Hashes of the identity, computed once: every response header carries them. */
+    private final long memberId;
+    private final long clusterId;
     private final MvccStore store;
     private final RaftServer server;
     private final RaftGroupId groupId;
@@ -95,6 +98,8 @@ public final class KvMember implements AutoCloseable {
     private KvMember(MemberConfig config) throws IOException {
         this.config = config;
         this.identity = ClusterIdentity.loadOrCreate(config);
+        this.memberId = identity.memberId();
+        this.clusterId = identity.clusterId();
         this.store = MvccStore.open(config.memberDir().resolve("kv"));
         this.lessor = new Lessor();
         lessor.reset(KvStateMachine.leaseTtls(store));
@@ -373,11 +378,11 @@ public final class KvMember implements AutoCloseable {
     }
 
     public long memberId() {
-        return identity.memberId();
+        return memberId;
     }
 
     public long clusterId() {
-        return identity.clusterId();
+        return clusterId;
     }
 
     /** The leader's member ID, or 0 while there is none. */

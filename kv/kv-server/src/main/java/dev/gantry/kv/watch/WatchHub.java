@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,8 @@ public final class WatchHub implements AutoCloseable {
     private final Set<Watcher> unsynced = new LinkedHashSet<>();
     private final Set<WatchStream> progressRequested = new LinkedHashSet<>();
     private final ScheduledExecutorService catchUp;
+    /** Fans events out off the Raft apply thread, in apply order. */
+    private final ExecutorService publisher;
     /** The revision of the last published entry: synced watchers have been given everything up to it. */
     private long published;
 
@@ -49,20 +52,36 @@ public final class WatchHub implements AutoCloseable {
         this.store = store;
         this.published = store.revision();
         this.catchUp = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-watch-sync"));
+        this.publisher = Executors.newSingleThreadExecutor(new DaemonThreads("kv-watch-publish"));
         catchUp.scheduleWithFixedDelay(this::catchUpSafely, CATCH_UP_INTERVAL_MS, CATCH_UP_INTERVAL_MS, TimeUnit.MILLISECONDS);
         long progressMs = progressInterval.toMillis();
         catchUp.scheduleWithFixedDelay(this::notifyProgress, progressMs, progressMs, TimeUnit.MILLISECONDS);
     }
 
-    /** The revision every synced watcher has seen. */
-    public synchronized long revision() {
-        return published;
+    /** The store's revision, as the headers of responses other than events and progress report it. */
+    long revision() {
+        return store.revision();
     }
 
     // ---- fed by the state machine, in apply order ----
 
-    /** An applied entry committed: its events (possibly none), and the store's revision after it. */
+    /**
+     * An applied entry committed: its events (possibly none), and the store's revision after it. The fan-out
+     * runs on the hub's publisher thread, so applying the next entry does not wait for it.
+     */
     public void publish(List<Event> events, long revision) {
+        if (events.isEmpty()) {
+            publisher.execute(() -> advance(revision));
+        } else {
+            publisher.execute(() -> fanOut(events, revision));
+        }
+    }
+
+    private synchronized void advance(long revision) {
+        published = Math.max(published, revision);
+    }
+
+    private void fanOut(List<Event> events, long revision) {
         EventBatch batch = new EventBatch(events);
         synchronized (this) {
             if (!batch.isEmpty()) {
@@ -88,8 +107,12 @@ public final class WatchHub implements AutoCloseable {
         }
     }
 
-    /** The store was replaced by a snapshot: every watcher catches up from the store. */
-    public synchronized void reset() {
+    /** The store was replaced by a snapshot: every watcher catches up from the store (after earlier publishes). */
+    public void reset() {
+        publisher.execute(this::resetNow);
+    }
+
+    private synchronized void resetNow() {
         for (Watcher w : synced) {
             w.synced = false;
             unsynced.add(w);
@@ -104,7 +127,9 @@ public final class WatchHub implements AutoCloseable {
     /** Registers a watcher starting at {@code startRevision} (0: from the next revision). */
     synchronized void add(Watcher w, long startRevision) {
         if (startRevision <= 0 || startRevision > published) {
-            w.nextRevision = startRevision <= 0 ? published + 1 : startRevision;
+            // "from now" is after the last applied change, even if its fan-out is still under way: a client
+            // that wrote and then watches must not see its own earlier write
+            w.nextRevision = startRevision <= 0 ? Math.max(published, store.revision()) + 1 : startRevision;
             w.synced = true;
             synced.add(w);
         } else {
@@ -220,6 +245,7 @@ public final class WatchHub implements AutoCloseable {
 
     @Override
     public void close() {
+        publisher.shutdownNow();
         catchUp.shutdownNow();
     }
 }

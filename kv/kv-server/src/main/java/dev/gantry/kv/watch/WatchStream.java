@@ -33,7 +33,8 @@ public final class WatchStream {
 
     static final String COMPACTED_REASON = "mvcc: required revision has been compacted";
     static final String DUPLICATE_ID_REASON = "mvcc: duplicate watch ID provided on the WatchStream";
-    private static final int MAX_QUEUED_RESPONSES = 1024;
+    /** A stream's queue limit: some seconds of events for its watchers; beyond it they catch up from the store. */
+    static final int MAX_QUEUED_RESPONSES = 16_384;
     private static final long MAX_QUEUED_BYTES = 8L << 20;
 
     private final WatchHub hub;
@@ -41,6 +42,7 @@ public final class WatchStream {
     private final LongFunction<ResponseHeader> header;
     private final Executor sender;
     private final int maxResponseBytes;
+    private final int maxQueuedResponses;
     private final Map<Long, Watcher> watchers = new ConcurrentHashMap<>();
     private long nextId;
 
@@ -56,6 +58,12 @@ public final class WatchStream {
      * @param maxResponseBytes above this, responses of watchers that asked for fragments are split
      */
     public WatchStream(WatchHub hub, Outbound out, LongFunction<ResponseHeader> header, Executor sender, int maxResponseBytes) {
+        this(hub, out, header, sender, maxResponseBytes, MAX_QUEUED_RESPONSES);
+    }
+
+    WatchStream(WatchHub hub, Outbound out, LongFunction<ResponseHeader> header, Executor sender, int maxResponseBytes,
+                int maxQueuedResponses) {
+        this.maxQueuedResponses = maxQueuedResponses;
         this.hub = hub;
         this.out = out;
         this.header = header;
@@ -134,7 +142,7 @@ public final class WatchStream {
     }
 
     synchronized boolean hasRoom() {
-        return queue.size() < MAX_QUEUED_RESPONSES && queuedBytes < MAX_QUEUED_BYTES;
+        return queue.size() < maxQueuedResponses && queuedBytes < MAX_QUEUED_BYTES;
     }
 
     void sendEvents(Watcher w, List<Event> events, long revision) {

@@ -36,9 +36,9 @@ final class Watcher {
         this.noDelete = r.getFiltersList().contains(WatchCreateRequest.FilterType.NODELETE);
     }
 
-    boolean wants(Event event, byte[] key) {
-        boolean isPut = event.getType() == Event.EventType.PUT;
-        return (isPut ? !noPut : !noDelete) && range.contains(key);
+    /** Whether the filters let an event (of this watcher's range) through. */
+    boolean wants(Event event) {
+        return event.getType() == Event.EventType.PUT ? !noPut : !noDelete;
     }
 
     @Override

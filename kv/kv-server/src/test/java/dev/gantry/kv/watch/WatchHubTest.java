@@ -94,7 +94,7 @@ class WatchHubTest {
                 public void send(WatchResponse response) {
                     received.add(response);
                 }
-            }, rev -> ResponseHeader.newBuilder().setRevision(rev).build(), sender, 1 << 20);
+            }, rev -> ResponseHeader.newBuilder().setRevision(rev).build(), sender, 1 << 20, 1024);
         }
 
         void watch(WatchCreateRequest.Builder create) {
