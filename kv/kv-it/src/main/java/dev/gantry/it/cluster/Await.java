@@ -51,6 +51,34 @@ public final class Await {
         }
     }
 
+    /**
+     * Checks that a condition holds for a whole period (that a key is not lost, that a lock is not taken): probes it
+     * every {@link #POLL_INTERVAL} until {@code period} has passed. The opposite of {@link #until}: there it is the
+     * condition that ends the wait, here only a violation does.
+     *
+     * @param what      the condition, for the failure message ("the key present")
+     * @param violation returns a description of what it saw when the condition does not hold, empty while it does;
+     *                  an exception it throws ends the check (catch those that mean "cannot tell now")
+     * @throws AssertionError at the first violation, with the time it was seen
+     */
+    public static void throughout(String what, Duration period, Supplier<Optional<String>> violation,
+            Supplier<String> context) {
+        long start = System.nanoTime();
+        long end = start + period.toNanos();
+        while (true) {
+            Optional<String> seen = violation.get();
+            if (seen.isPresent()) {
+                throw new AssertionError("expected " + what + " for " + period.toMillis() + " ms, but after "
+                        + (System.nanoTime() - start) / 1_000_000 + " ms: " + seen.get() + context(context));
+            }
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            LockSupport.parkNanos(Math.min(left, POLL_INTERVAL.toNanos()));
+        }
+    }
+
     private static String context(Supplier<String> context) {
         String text = context.get();
         return text == null || text.isEmpty() ? "" : "\n" + text;

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  * Etcdctl etcdctl = Etcdctl.of(cluster);
  * etcdctl.run("put", "a", "1");                                   // exit 0, stdout "OK\n"
  * etcdctl.runWithStdin("value(\"a\") = \"1\"\n\nput b 2\n\n\n", "txn", "-i");
+ * try (EtcdctlProcess watch = etcdctl.start("watch", "a")) { ... }  // in the background: see EtcdctlProcess
  * }</pre>
  */
 public final class Etcdctl {
@@ -62,6 +63,14 @@ public final class Etcdctl {
         return Implementation.executableOnPath("etcdctl").isPresent();
     }
 
+    /**
+     * Starts {@code etcdctl --endpoints=<endpoints> <args>} in the background, for commands that run until stopped
+     * ({@code watch}, {@code lease keep-alive}, {@code lock}, {@code elect}). The caller closes it.
+     */
+    public EtcdctlProcess start(String... args) {
+        return new EtcdctlProcess(builder(List.of(args)));
+    }
+
     public Result run(String... args) {
         return run(null, DEFAULT_TIMEOUT, List.of(args));
     }
@@ -78,12 +87,8 @@ public final class Etcdctl {
      * @throws IllegalStateException if it runs longer than {@code timeout} (it is killed)
      */
     public Result run(String stdin, Duration timeout, List<String> args) {
-        List<String> command = new ArrayList<>();
-        command.add(binary.toString());
-        command.add("--endpoints=" + endpoints);
-        command.addAll(args);
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("ETCDCTL_API", "3");
+        ProcessBuilder builder = builder(args);
+        List<String> command = builder.command();
         Process process;
         try {
             process = builder.start();
@@ -113,6 +118,16 @@ public final class Etcdctl {
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot read the output of " + String.join(" ", command), e.getCause());
         }
+    }
+
+    private ProcessBuilder builder(List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.add("--endpoints=" + endpoints);
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("ETCDCTL_API", "3");
+        return builder;
     }
 
     private static CompletableFuture<String> readAsync(InputStream stream) {
