@@ -537,8 +537,12 @@ class WatchGuaranteesIT {
         }
 
         void awaitCreated(Cluster cluster) {
-            Await.until(name + " created", AWAIT, () -> current().responses.isEmpty() ? Optional.empty()
-                    : Optional.of(true), cluster::toString);
+            Await.until(name + " created", AWAIT, () -> {
+                if (current().failure != null) {
+                    throw new Await.Abort("its stream failed: " + current().failure);
+                }
+                return current().responses.isEmpty() ? Optional.empty() : Optional.of(true);
+            }, cluster::toString);
         }
 
         /** The events of this watcher's range from its start revision, with prev_kv only if it asked for them. */
