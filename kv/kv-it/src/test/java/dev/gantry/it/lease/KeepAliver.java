@@ -122,7 +122,9 @@ final class KeepAliver implements AutoCloseable {
 
         @Override
         public void onCompleted() {
-            streamFailures.add("completed by the server");
+            if (!stopping) {
+                streamFailures.add("completed by the server");
+            }
             broken = true;
         }
     }

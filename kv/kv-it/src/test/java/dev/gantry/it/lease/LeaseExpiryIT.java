@@ -59,10 +59,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  *       stream (15 s, three TTLs), and goes at most TTL + 1 s after the last renewal was answered (and not before
  *       TTL after the last renewal was sent).</li>
  *   <li>Across a SIGKILL of the leader: renewals sent to a surviving follower (the stream opened again when it fails,
- *       as clients do) keep the key for 12 s after the kill; once they stop, the key goes within TTL + election
+ *       as clients do) keep the key for 20 s after the kill; once they stop, the key goes within TTL + election
  *       timeout + 1 s. A second lease whose renewals stop at the kill also goes: within TTL + election timeout +
- *       1 s of the new leader being known. etcd's new leader extends every lease by the election timeout when it
- *       takes over ({@code lessor.Promote}), so expiry bounds after a failover allow that second.</li>
+ *       2 s of the new leader being known. etcd's new leader extends every lease by the election timeout when it
+ *       takes over ({@code lessor.Promote}: expiry = promotion + 1 s + TTL), then checks for expired leases every
+ *       500 ms; observed with etcd 3.4: that key went about 6.3 s after the new leader was known, 7.4 s after its
+ *       last renewal.</li>
  *   <li>Semantics, asked through a follower: LeaseKeepAlive of an unknown lease answers TTL 0 and the stream goes on;
  *       LeaseTimeToLive of an unknown lease answers TTL -1; LeaseRevoke of one, and a Put with one, fail NOT_FOUND
  *       {@value #LEASE_NOT_FOUND}; a client-chosen ID is used, and granted again fails FAILED_PRECONDITION
@@ -215,7 +217,7 @@ class LeaseExpiryIT {
             assertThat(Duration.ofNanos(droppedGoneAt.get() - newLeaderKnownAt))
                     .as("new leader (%s) known, %d ms after the kill, to the dropped key gone", newLeader,
                             TimeUnit.NANOSECONDS.toMillis(newLeaderKnownAt - killedAt))
-                    .isLessThanOrEqualTo(TTL_DURATION.plus(ELECTION_TIMEOUT).plusSeconds(1));
+                    .isLessThanOrEqualTo(TTL_DURATION.plus(ELECTION_TIMEOUT).plusSeconds(2));
         }
 
         long keptLastAck = keepKept.lastAck(kept).orElseThrow().nanos();
