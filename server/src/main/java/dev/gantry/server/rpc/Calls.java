@@ -48,6 +48,31 @@ final class Calls {
         });
     }
 
+    /**
+     * {@link #unary} for etcd's v3lock and v3election servers, which return whatever error their clientv3
+     * calls met as is: gRPC code UNKNOWN with the error's message.
+     */
+    static <T> void recipe(KvMember member, StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
+        unary(member, new StreamObserver<T>() {
+            @Override
+            public void onNext(T value) {
+                out.onNext(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                Status status = Status.fromThrowable(t);
+                out.onError(status.getCode() == Status.Code.CANCELLED || status.getCode() == Status.Code.UNAVAILABLE
+                        ? t : Status.UNKNOWN.withDescription(status.getDescription()).asRuntimeException());
+            }
+
+            @Override
+            public void onCompleted() {
+                out.onCompleted();
+            }
+        }, call);
+    }
+
     /** Completes when the client cancels the call (or goes away). */
     static CompletableFuture<Void> cancellation(StreamObserver<?> out) {
         CompletableFuture<Void> cancelled = new CompletableFuture<>();

@@ -35,22 +35,22 @@ public class ElectionService extends ElectionGrpc.ElectionImplBase {
     @Override
     public void campaign(CampaignRequest r, StreamObserver<CampaignResponse> out) {
         CompletableFuture<Void> cancelled = Calls.cancellation(out);
-        Calls.unary(member, out, () -> elections.campaign(r, cancelled));
+        Calls.recipe(member, out, () -> elections.campaign(r, cancelled));
     }
 
     @Override
     public void proclaim(ProclaimRequest r, StreamObserver<ProclaimResponse> out) {
-        Calls.unary(member, out, () -> elections.proclaim(r));
+        Calls.recipe(member, out, () -> elections.proclaim(r));
     }
 
     @Override
     public void leader(LeaderRequest r, StreamObserver<LeaderResponse> out) {
-        Calls.unary(member, out, () -> elections.leader(r.getName()));
+        Calls.recipe(member, out, () -> elections.leader(r.getName()));
     }
 
     @Override
     public void resign(ResignRequest r, StreamObserver<ResignResponse> out) {
-        Calls.unary(member, out, () -> elections.resign(r));
+        Calls.recipe(member, out, () -> elections.resign(r));
     }
 
     @Override

@@ -30,11 +30,11 @@ public class LockService extends LockGrpc.LockImplBase {
     @Override
     public void lock(LockRequest r, StreamObserver<LockResponse> out) {
         CompletableFuture<Void> cancelled = Calls.cancellation(out);
-        Calls.unary(member, out, () -> locks.lock(r, cancelled));
+        Calls.recipe(member, out, () -> locks.lock(r, cancelled));
     }
 
     @Override
     public void unlock(UnlockRequest r, StreamObserver<UnlockResponse> out) {
-        Calls.unary(member, out, () -> locks.unlock(r));
+        Calls.recipe(member, out, () -> locks.unlock(r));
     }
 }
