@@ -93,6 +93,7 @@ public final class KvMember implements AutoCloseable {
     private final WatchHub watchHub;
     private final ExecutorService watchSenders;
     private final long requestTimeoutMs;
+    private volatile RaftServer.Division division;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
 
     private KvMember(MemberConfig config) throws IOException {
@@ -447,12 +448,18 @@ public final class KvMember implements AutoCloseable {
         return raftDivision().getInfo();
     }
 
+    /** The one Raft group this member serves, looked up once (every response header reads its term). */
     private RaftServer.Division raftDivision() {
-        try {
-            return server.getDivision(groupId);
-        } catch (IOException e) {
-            throw EtcdError.STOPPED.exception();
+        RaftServer.Division d = division;
+        if (d == null) {
+            try {
+                d = server.getDivision(groupId);
+            } catch (IOException e) {
+                throw EtcdError.STOPPED.exception();
+            }
+            division = d;
         }
+        return d;
     }
 
     @Override
