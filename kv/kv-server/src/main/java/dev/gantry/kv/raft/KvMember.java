@@ -350,7 +350,12 @@ public final class KvMember implements AutoCloseable {
     /** The leader proposes the revoke of each expired lease; a revoke that does not take effect is proposed again. */
     private void expireLeases() {
         try {
-            for (long id : lessor.expired(LEASE_REVOKES_PER_TICK, TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs))) {
+            List<Long> expired = lessor.expired(LEASE_REVOKES_PER_TICK, TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs));
+            if (!expired.isEmpty()) {
+                LOG.debugf("revoking %d expired lease(s), e.g. %x (%s)", expired.size(), expired.get(0),
+                        lessor.describe(expired.get(0)));
+            }
+            for (long id : expired) {
                 proposer.propose(Command.newBuilder().setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)).build());
             }
         } catch (RuntimeException e) {
