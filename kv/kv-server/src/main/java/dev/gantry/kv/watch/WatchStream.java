@@ -2,6 +2,7 @@ package dev.gantry.kv.watch;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +23,8 @@ import dev.gantry.kv.mvcc.KeyRange;
  * Requests are handled in arrival order, so creates are acknowledged in order, each before any of its events.
  * Responses wait in one queue, sent as fast as the transport takes them; the queue's size is what
  * {@link WatchHub} checks before giving a watcher more (beyond it, the watcher catches up from the store).
+ * While a watcher's events response waits unsent, its later events join it (up to the response size
+ * limit): a stream that falls behind sends fewer, larger responses, as etcd batches revisions.
  */
 public final class WatchStream {
     /** What the transport offers: whether it can take a message now, and sending one (never concurrently). */
@@ -47,8 +50,36 @@ public final class WatchStream {
     private long nextId;
 
     // guarded by `this`
-    private final ArrayDeque<WatchResponse> queue = new ArrayDeque<>();
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
+    /** Each watcher's events response still in the queue, which its next events may join. */
+    private final Map<Watcher, Queued> open = new HashMap<>();
     private long queuedBytes;
+
+    /** A queued response: built, or (events of one watcher) still open to more events. */
+    private static final class Queued {
+        final Watcher watcher;
+        final WatchResponse.Builder events;
+        final WatchResponse built;
+        long bytes;
+
+        Queued(WatchResponse built) {
+            this.watcher = null;
+            this.events = null;
+            this.built = built;
+            this.bytes = built.getSerializedSize();
+        }
+
+        Queued(Watcher watcher, WatchResponse.Builder events, long bytes) {
+            this.watcher = watcher;
+            this.events = events;
+            this.built = null;
+            this.bytes = bytes;
+        }
+
+        WatchResponse response() {
+            return built != null ? built : events.build();
+        }
+    }
     private boolean draining;
     private boolean closed;
 
@@ -114,6 +145,7 @@ public final class WatchStream {
         Watcher w = watchers.remove(id);
         if (w != null) { // etcd answers nothing for an unknown ID
             hub.remove(w);
+            closeOpen(id);
             enqueue(WatchResponse.newBuilder().setHeader(header.apply(hub.revision())).setWatchId(id).setCanceled(true).build());
         }
     }
@@ -126,6 +158,7 @@ public final class WatchStream {
         synchronized (this) {
             closed = true;
             queue.clear();
+            open.clear();
             queuedBytes = 0;
         }
     }
@@ -147,9 +180,13 @@ public final class WatchStream {
 
     void sendEvents(Watcher w, List<Event> events, long revision) {
         w.sentSinceTick = true;
+        if (!w.fragment) {
+            queueEvents(w, events, revision);
+            return;
+        }
         WatchResponse whole = WatchResponse.newBuilder().setHeader(header.apply(revision)).setWatchId(w.id)
                 .addAllEvents(events).build();
-        if (!w.fragment || whole.getSerializedSize() <= maxResponseBytes || events.size() == 1) {
+        if (whole.getSerializedSize() <= maxResponseBytes || events.size() == 1) {
             enqueue(whole);
             return;
         }
@@ -169,25 +206,63 @@ public final class WatchStream {
         enqueue(whole.toBuilder().clearEvents().addAllEvents(part).build());
     }
 
+    /** Events for a watcher: joined to its response still waiting in the queue if there is one and it has room. */
+    private void queueEvents(Watcher w, List<Event> events, long revision) {
+        long bytes = 0;
+        for (Event e : events) {
+            bytes += e.getSerializedSize() + 4;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            Queued waiting = open.get(w);
+            if (waiting != null && waiting.bytes + bytes <= maxResponseBytes) {
+                waiting.events.addAllEvents(events).setHeader(header.apply(revision));
+                waiting.bytes += bytes;
+                queuedBytes += bytes;
+                return; // it is queued, so a drain is already due
+            }
+            Queued q = new Queued(w, WatchResponse.newBuilder().setHeader(header.apply(revision)).setWatchId(w.id)
+                    .addAllEvents(events), bytes + 32);
+            open.put(w, q);
+            queue.add(q);
+            queuedBytes += q.bytes;
+        }
+        scheduleDrain();
+    }
+
     void sendCompacted(Watcher w, long compactRevision, long revision) {
         watchers.remove(w.id);
+        closeOpen(w.id);
         enqueue(WatchResponse.newBuilder().setHeader(header.apply(revision)).setWatchId(w.id)
                 .setCompactRevision(compactRevision).setCanceled(true).build());
     }
 
     void sendProgress(long watchId, long revision) {
+        closeOpen(watchId);
         enqueue(WatchResponse.newBuilder().setHeader(header.apply(revision)).setWatchId(watchId).build());
     }
 
     // ---- the queue ----
+
+    /** Later events of this watcher (-1: of every watcher) go after what is queued now, not into it. */
+    private synchronized void closeOpen(long watchId) {
+        if (watchId == -1) {
+            open.clear();
+        } else {
+            open.keySet().removeIf(w -> w.id == watchId);
+        }
+    }
 
     private void enqueue(WatchResponse response) {
         synchronized (this) {
             if (closed) {
                 return;
             }
-            queue.add(response);
-            queuedBytes += response.getSerializedSize();
+            Queued q = new Queued(response);
+            queue.add(q);
+            queuedBytes += q.bytes;
         }
         scheduleDrain();
     }
@@ -211,8 +286,12 @@ public final class WatchStream {
                     draining = false; // the transport's onReady (or the next enqueue) resumes
                     break;
                 }
-                next = queue.poll();
-                queuedBytes -= next.getSerializedSize();
+                Queued q = queue.poll();
+                if (q.watcher != null && open.get(q.watcher) == q) {
+                    open.remove(q.watcher);
+                }
+                queuedBytes -= q.bytes;
+                next = q.response();
             }
             try {
                 out.send(next);
