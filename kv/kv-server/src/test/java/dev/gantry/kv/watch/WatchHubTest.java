@@ -83,6 +83,10 @@ class WatchHubTest {
         final WatchStream stream;
 
         Client() {
+            this(1 << 20);
+        }
+
+        Client(int maxResponseBytes) {
             BooleanSupplier isReady = () -> ready;
             stream = new WatchStream(hub, new WatchStream.Outbound() {
                 @Override
@@ -94,7 +98,7 @@ class WatchHubTest {
                 public void send(WatchResponse response) {
                     received.add(response);
                 }
-            }, rev -> ResponseHeader.newBuilder().setRevision(rev).build(), sender, 1 << 20, 1024);
+            }, rev -> ResponseHeader.newBuilder().setRevision(rev).build(), sender, maxResponseBytes, 1024);
         }
 
         void watch(WatchCreateRequest.Builder create) {
@@ -228,5 +232,46 @@ class WatchHubTest {
         WatchResponse progress = client.received.get(2);
         assertThat(progress.getWatchId()).isEqualTo(-1);
         assertThat(progress.getHeader().getRevision()).isEqualTo(3);
+    }
+
+    @Test
+    void aRevisionTooLargeForOneResponseComesInFragmentsOnlyToWatchersThatAccept() {
+        Client fragments = new Client(400);
+        Client whole = new Client(400);
+        fragments.watch(prefix("f/").setFragment(true));
+        whole.watch(prefix("f/"));
+        await(() -> fragments.received.size() == 1 && whole.received.size() == 1, () -> "created");
+        apply(view -> { // one revision of 20 puts, about 1 KiB of events
+            view.beginCommand();
+            for (int i = 0; i < 20; i++) {
+                view.put(bs("f/" + i).toByteArray(), bs("value-" + i), 0);
+            }
+            view.endCommand();
+        });
+        fragments.awaitEvents(20);
+        whole.awaitEvents(20);
+        List<WatchResponse> parts = fragments.received.subList(1, fragments.received.size());
+        assertThat(parts).hasSizeGreaterThan(1);
+        assertThat(parts.subList(0, parts.size() - 1)).allMatch(WatchResponse::getFragment);
+        assertThat(parts.get(parts.size() - 1).getFragment()).isFalse();
+        assertThat(whole.received).hasSize(2); // without fragment, a revision is never split
+        assertThat(fragments.events()).isEqualTo(whole.events());
+    }
+
+    @Test
+    void idleWatchersThatAskedGetProgressNotifications() {
+        hub.close();
+        hub = new WatchHub(store, Duration.ofMillis(100));
+        put("n/1", "v");
+        Client client = new Client();
+        client.watch(prefix("n/").setProgressNotify(true));
+        client.watch(prefix("m/")); // did not ask
+        await(() -> client.received.stream().anyMatch(r -> r.getWatchId() == 0 && !r.getCreated()),
+                () -> "responses: " + client.received);
+        WatchResponse progress = client.received.stream().filter(r -> r.getWatchId() == 0 && !r.getCreated())
+                .findFirst().orElseThrow();
+        assertThat(progress.getEventsCount()).isZero();
+        assertThat(progress.getHeader().getRevision()).isEqualTo(2);
+        assertThat(client.received).noneMatch(r -> r.getWatchId() == 1 && !r.getCreated());
     }
 }
