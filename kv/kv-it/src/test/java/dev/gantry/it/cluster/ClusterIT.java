@@ -1,11 +1,8 @@
 package dev.gantry.it.cluster;
 
 import dev.gantry.it.cluster.Etcdctl.Result;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,23 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * through etcdctl, SIGKILL and SIGTERM of members, restart from the data dir, and cleanup. With
  * {@code -Dit.impl=etcd} it checks the harness; with Gantry it is also a first failover test of Gantry.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClusterIT {
-
-    private Cluster cluster;
-
-    @BeforeAll
-    void startCluster() {
-        cluster = Cluster.start(3);
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
+class ClusterIT extends SharedClusterTest {
     /** Tests that take members down bring them back here, so each test starts with all three running. */
     @AfterEach
     void restartStoppedMembers() {

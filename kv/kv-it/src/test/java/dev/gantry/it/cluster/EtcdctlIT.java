@@ -8,12 +8,8 @@ import dev.gantry.kv.api.etcd.MemberListResponse;
 import dev.gantry.kv.api.etcd.PutResponse;
 import dev.gantry.kv.api.etcd.RangeResponse;
 import dev.gantry.kv.api.mvcc.KeyValue;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.TestInstance;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -40,45 +36,28 @@ import static org.assertj.core.api.Assertions.assertThat;
  * linearizable reads. Each test writes under its own key prefix; revisions are taken from etcdctl's JSON output
  * ({@code put -w json}), never assumed, so the tests are independent of each other and of their order.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EtcdctlIT {
-
+class EtcdctlIT extends SharedClusterTest {
     private static final String COMPACTED = "etcdserver: mvcc: required revision has been compacted";
     /** etcdctl 3.4 prints one such line per endpoint, on stderr. */
     private static final Pattern HEALTHY =
             Pattern.compile("(\\S+) is healthy: successfully committed proposal: took = \\S+");
     private static final JsonFormat.Parser JSON = JsonFormat.parser().ignoringUnknownFields();
 
-    private Cluster cluster;
     /** A follower that takes every write of the tests. */
     private Member writer;
     /** The other follower, that serves every read of the tests. */
     private Member reader;
     private Etcdctl put;
     private Etcdctl get;
-    private String prefix;
 
     @BeforeAll
-    void startCluster() {
-        cluster = Cluster.start(3);
+    void clients() {
         Member leader = cluster.leader();
         List<Member> followers = cluster.members().stream().filter(member -> member != leader).toList();
         writer = followers.get(0);
         reader = followers.get(1);
         put = Etcdctl.of(writer);
         get = Etcdctl.of(reader);
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    @BeforeEach
-    void keyPrefix(TestInfo test) {
-        prefix = "/etcdctl-it/" + test.getTestMethod().orElseThrow().getName() + "/";
     }
 
     @Test

@@ -6,13 +6,9 @@ import dev.gantry.it.cluster.Etcdctl.Result;
 import dev.gantry.it.cluster.EtcdctlProcess.Line;
 import dev.gantry.kv.api.etcd.PutResponse;
 import dev.gantry.kv.api.etcd.RangeResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -66,9 +62,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * etcdctl's lock and elect are client-side recipes (clientv3/concurrency: a lease, a txn, a watch for the deletion
  * of the previous key); they do not call the Lock and Election gRPC services.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EtcdctlWatchLeaseIT {
-
+class EtcdctlWatchLeaseIT extends SharedClusterTest {
     private static final Duration AWAIT = Duration.ofSeconds(20);
     private static final String COMPACTED = "etcdserver: mvcc: required revision has been compacted";
     private static final String LEASE_NOT_FOUND = "etcdserver: requested lease not found";
@@ -77,34 +71,19 @@ class EtcdctlWatchLeaseIT {
     private static final String SESSION_KEY = "/[0-9a-f]{1,16}";
     private static final JsonFormat.Parser JSON = JsonFormat.parser().ignoringUnknownFields();
 
-    private Cluster cluster;
     private Member leader;
     private Etcdctl put;
     private Etcdctl get;
     private Etcdctl onLeader;
-    private String prefix;
     private final List<EtcdctlProcess> background = new ArrayList<>();
 
     @BeforeAll
-    void startCluster() {
-        cluster = Cluster.start(3);
+    void clients() {
         leader = cluster.leader();
         List<Member> followers = cluster.members().stream().filter(member -> member != leader).toList();
         put = Etcdctl.of(followers.get(0));
         get = Etcdctl.of(followers.get(1));
         onLeader = Etcdctl.of(leader);
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    @BeforeEach
-    void keyPrefix(TestInfo test) {
-        prefix = "/etcdctl-watch-lease-it/" + test.getTestMethod().orElseThrow().getName() + "/";
     }
 
     @AfterEach

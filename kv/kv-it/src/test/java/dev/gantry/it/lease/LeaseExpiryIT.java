@@ -3,6 +3,7 @@ package dev.gantry.it.lease;
 import com.google.protobuf.ByteString;
 import dev.gantry.it.cluster.Await;
 import dev.gantry.it.cluster.Cluster;
+import dev.gantry.it.cluster.SharedClusterTest;
 import dev.gantry.it.cluster.DefaultDeadline;
 import dev.gantry.it.cluster.Member;
 import dev.gantry.kv.api.etcd.KVGrpc;
@@ -28,13 +29,8 @@ import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.List;
@@ -74,9 +70,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * </ul>
  * Each test has its own key prefix and leases; the test that kills the leader restarts it afterwards.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LeaseExpiryIT {
-
+class LeaseExpiryIT extends SharedClusterTest {
     static final String LEASE_NOT_FOUND = "etcdserver: requested lease not found";
     static final String LEASE_EXISTS = "etcdserver: lease already exists";
     static final String TTL_TOO_LARGE = "etcdserver: too large lease TTL";
@@ -91,26 +85,6 @@ class LeaseExpiryIT {
     private static final Duration AWAIT = Duration.ofSeconds(30);
     /** A lease ID nobody granted. */
     private static final long UNKNOWN_LEASE = 0x0bad_1ea5_0000_0001L;
-
-    private Cluster cluster;
-    private String prefix;
-
-    @BeforeAll
-    void startCluster() {
-        cluster = Cluster.start(3);
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    @BeforeEach
-    void keyPrefix(TestInfo test) {
-        prefix = "/lease-expiry-it/" + test.getTestMethod().orElseThrow().getName() + "/";
-    }
 
     /** The failover test kills the leader: bring it back so each test starts with three members. */
     @AfterEach

@@ -3,7 +3,7 @@ package dev.gantry.it.lock;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import dev.gantry.it.cluster.Await;
-import dev.gantry.it.cluster.Cluster;
+import dev.gantry.it.cluster.SharedClusterTest;
 import dev.gantry.it.cluster.DefaultDeadline;
 import dev.gantry.it.cluster.Member;
 import dev.gantry.kv.api.election.CampaignRequest;
@@ -33,13 +33,9 @@ import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,39 +72,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  *       nothing.</li>
  * </ul>
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LockElectionIT {
-
+class LockElectionIT extends SharedClusterTest {
     private static final Duration RPC_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration AWAIT = Duration.ofSeconds(20);
     /** How long a waiting Lock or Campaign is watched for not returning early. */
     private static final Duration STILL_WAITING = Duration.ofSeconds(1);
 
-    private Cluster cluster;
     private Member first;
     private Member second;
-    private String prefix;
     private final List<Context.CancellableContext> contexts = new ArrayList<>();
 
     @BeforeAll
-    void startCluster() {
-        cluster = Cluster.start(3);
+    void clients() {
         Member leader = cluster.leader();
         List<Member> followers = cluster.members().stream().filter(member -> member != leader).toList();
         first = followers.get(0);
         second = followers.get(1);
-    }
-
-    @AfterAll
-    void stopCluster() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    @BeforeEach
-    void keyPrefix(TestInfo test) {
-        prefix = "/lock-election-it/" + test.getTestMethod().orElseThrow().getName() + "/";
     }
 
     @AfterEach
