@@ -51,6 +51,11 @@ public final class GantryMain {
               --experimental-watch-progress-notify-interval DURATION
                                                    how often idle watchers that asked for progress
                                                    notifications get one (default 10m, at least 100ms)
+              --auto-compaction-mode periodic|revision
+                                                   (default periodic)
+              --auto-compaction-retention VALUE    periodic: keep this much history (hours, or a duration
+                                                   such as 30m); revision: keep this many revisions;
+                                                   0 (default) turns automatic compaction off
 
             The initial-cluster flags only matter the first time a data directory is used: a member
             restarted on its data directory rejoins its cluster. URLs may be IPv6: http://[::1]:2379.
@@ -161,7 +166,7 @@ public final class GantryMain {
             "name", "data-dir", "listen-client-urls", "listen-http-urls", "advertise-client-urls", "listen-peer-urls",
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
             "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count",
-            "experimental-watch-progress-notify-interval");
+            "experimental-watch-progress-notify-interval", "auto-compaction-mode", "auto-compaction-retention");
 
     private static void fail(PrintStream err, String message) {
         err.println("gantry server: " + message);

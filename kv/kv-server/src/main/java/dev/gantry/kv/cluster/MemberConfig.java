@@ -12,7 +12,8 @@ import java.util.Map;
  * One member's configuration, with etcd's flags and defaults: {@code --name --data-dir
  * --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls
  * --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout
- * --max-request-bytes --max-txn-ops --snapshot-count --experimental-watch-progress-notify-interval}. The initial-cluster flags only matter the first time a data directory
+ * --max-request-bytes --max-txn-ops --snapshot-count --experimental-watch-progress-notify-interval --auto-compaction-mode
+ * --auto-compaction-retention}. The initial-cluster flags only matter the first time a data directory
  * is used; afterwards the member rejoins the cluster recorded there.
  */
 public record MemberConfig(
@@ -30,7 +31,41 @@ public record MemberConfig(
         int maxRequestBytes,
         int maxTxnOps,
         long snapshotCount,
-        Duration watchProgressNotifyInterval) {
+        Duration watchProgressNotifyInterval,
+        AutoCompaction autoCompaction) {
+
+    /**
+     * etcd's {@code --auto-compaction-mode} and {@code --auto-compaction-retention}: periodic keeps a window of
+     * {@code retention}; revision keeps the last {@code retainedRevisions}. Off when both are zero.
+     */
+    public record AutoCompaction(boolean periodic, Duration retention, long retainedRevisions) {
+        public static final AutoCompaction OFF = new AutoCompaction(true, Duration.ZERO, 0);
+
+        public boolean enabled() {
+            return periodic ? !retention.isZero() : retainedRevisions > 0;
+        }
+
+        static AutoCompaction parse(String mode, String retention) {
+            String value = retention.trim();
+            switch (mode) {
+                case "periodic" -> {
+                    if (value.matches("\\d+")) { // a bare number is hours, as in etcd
+                        return new AutoCompaction(true, Duration.ofHours(Long.parseLong(value)), 0);
+                    }
+                    return new AutoCompaction(true, duration("auto-compaction-retention", value, Duration.ofSeconds(1)), 0);
+                }
+                case "revision" -> {
+                    if (!value.matches("\\d+")) {
+                        throw new IllegalArgumentException("--auto-compaction-retention must be a number of revisions "
+                                + "in revision mode, got '" + retention + "'");
+                    }
+                    return new AutoCompaction(false, Duration.ZERO, Long.parseLong(value));
+                }
+                default -> throw new IllegalArgumentException("--auto-compaction-mode must be 'periodic' or 'revision', not '"
+                        + mode + "'");
+            }
+        }
+    }
 
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1536 * 1024;
 
@@ -89,7 +124,16 @@ public record MemberConfig(
                 (int) positiveLong("max-txn-ops", flags.getOrDefault("max-txn-ops", "128")),
                 positiveLong("snapshot-count", flags.getOrDefault("snapshot-count", "10000")),
                 duration("experimental-watch-progress-notify-interval",
-                        flags.getOrDefault("experimental-watch-progress-notify-interval", "10m"), Duration.ofMillis(100)));
+                        flags.getOrDefault("experimental-watch-progress-notify-interval", "10m"), Duration.ofMillis(100)),
+                autoCompaction(flags.getOrDefault("auto-compaction-mode", "periodic"),
+                        flags.getOrDefault("auto-compaction-retention", "0")));
+    }
+
+    private static AutoCompaction autoCompaction(String mode, String retention) {
+        if (retention.trim().equals("0") && (mode.equals("periodic") || mode.equals("revision"))) {
+            return AutoCompaction.OFF;
+        }
+        return AutoCompaction.parse(mode, retention);
     }
 
     /** A Go duration as etcd's flags take it: {@code 10m}, {@code 1h30m}, {@code 5s}, {@code 250ms}. */

@@ -31,6 +31,7 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.TimeDuration;
 import org.jboss.logging.Logger;
 
+import dev.gantry.kv.api.etcd.CompactionRequest;
 import dev.gantry.kv.api.etcd.LeaseKeepAliveRequest;
 import dev.gantry.kv.api.etcd.LeaseKeepAliveResponse;
 import dev.gantry.kv.api.etcd.LeaseRevokeRequest;
@@ -149,6 +150,7 @@ public final class KvMember implements AutoCloseable {
             member.publishAttributes();
             member.timer.scheduleWithFixedDelay(member::expireLeases, LEASE_EXPIRY_TICK_MS, LEASE_EXPIRY_TICK_MS,
                     TimeUnit.MILLISECONDS);
+            member.startAutoCompaction();
             LOG.infof("member %s (%s) started: peers %s, data in %s", member.identity.name(),
                     Long.toHexString(member.memberId()), member.identity.initialCluster(), config.dataDir().toAbsolutePath());
             return member;
@@ -361,6 +363,28 @@ public final class KvMember implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("proposing lease revokes failed", e);
         }
+    }
+
+    /** etcd's {@code --auto-compaction-*}: the leader proposes compactions on a schedule. */
+    private void startAutoCompaction() {
+        if (!config.autoCompaction().enabled()) {
+            return;
+        }
+        AutoCompactor compactor = new AutoCompactor(config.autoCompaction(), lessor::isPrimary, store::revision,
+                revision -> proposer.propose(Command.newBuilder()
+                                .setCompaction(CompactionRequest.newBuilder().setRevision(revision)).build())
+                        .whenComplete((result, error) -> LOG.infof("auto-compaction to revision %d: %s", revision,
+                                error != null ? error.getMessage()
+                                        : result.hasError() ? result.getError().getMessage() : "done")),
+                System::nanoTime);
+        long every = compactor.tickInterval().toMillis();
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                compactor.tick();
+            } catch (RuntimeException e) {
+                LOG.warn("auto-compaction failed", e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     // ---- watch ----
