@@ -65,6 +65,11 @@ public final class MvccView {
         return v == null ? null : parse(v, 0);
     }
 
+    /** The number of live keys. */
+    public long keyCount() {
+        return store.keys().count(txn);
+    }
+
     /** Member attributes published through Raft (name, client URLs), by member ID. */
     public MemberSet members() {
         ByteIterable v = store.meta().get(txn, MvccStore.MEMBERS);

@@ -91,6 +91,7 @@ public final class KvMember implements AutoCloseable {
     private final ExecutorService readIndexThread;
     private final ScheduledExecutorService timer;
     private final Lessor lessor;
+    private final KvStateMachine stateMachine;
     private final WatchHub watchHub;
     private final ExecutorService watchSenders;
     private final long requestTimeoutMs;
@@ -107,6 +108,7 @@ public final class KvMember implements AutoCloseable {
         lessor.reset(KvStateMachine.leaseTtls(store));
         this.watchHub = new WatchHub(store, config.watchProgressNotifyInterval());
         this.watchSenders = Executors.newFixedThreadPool(2, new DaemonThreads("kv-watch-send"));
+        this.stateMachine = new KvStateMachine(store, watchHub, lessor, config.electionTimeout().toNanos());
         RaftGroup group = group();
         this.groupId = group.getGroupId();
         RaftProperties properties = RaftSettings.server(config);
@@ -120,7 +122,7 @@ public final class KvMember implements AutoCloseable {
                 .setGroup(group)
                 .setProperties(properties)
                 .setParameters(parameters)
-                .setStateMachine(new KvStateMachine(store, watchHub, lessor, config.electionTimeout().toNanos()))
+                .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         // etcd's request timeout: 5 s + 2 × election timeout
@@ -439,6 +441,36 @@ public final class KvMember implements AutoCloseable {
 
     public long dbSize() {
         return store.diskSize();
+    }
+
+    // ---- for metrics ----
+
+    public boolean isLeader() {
+        return division().isLeader();
+    }
+
+    public long leaderChangesSeen() {
+        return stateMachine.leaderChangesSeen();
+    }
+
+    public long proposalsFailed() {
+        return proposer.failed();
+    }
+
+    public long proposalsPending() {
+        return proposer.pending();
+    }
+
+    public long keysTotal() {
+        return store.read(MvccView::keyCount);
+    }
+
+    public long revision() {
+        return store.revision();
+    }
+
+    public long compactRevision() {
+        return store.compactRevision();
     }
 
     /** The client URLs this member advertises (etcd's --advertise-client-urls). */

@@ -65,6 +65,7 @@ public final class KvStateMachine extends BaseStateMachine {
     private final WatchHub watchHub;
     private final Lessor lessor;
     private final long leaseExtensionNanos;
+    private final java.util.concurrent.atomic.AtomicLong leaderChangesSeen = new java.util.concurrent.atomic.AtomicLong();
 
     /** What one applied entry did: the replies, and what watchers and the lessor must hear of. */
     private record Applied(BatchResult result, List<Event> events, List<LeaseChange> leaseChanges) {
@@ -162,6 +163,14 @@ public final class KvStateMachine extends BaseStateMachine {
         if (!self.getPeerId().equals(newLeader)) {
             lessor.demote();
         }
+        if (newLeader != null) {
+            leaderChangesSeen.incrementAndGet();
+        }
+    }
+
+    /** etcd's {@code etcd_server_leader_changes_seen_total}: leaders this member has seen elected, the first included. */
+    long leaderChangesSeen() {
+        return leaderChangesSeen.get();
     }
 
     @Override

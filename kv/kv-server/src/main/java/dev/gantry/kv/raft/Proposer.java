@@ -31,6 +31,8 @@ final class Proposer {
     private final int maxInFlight;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight;
+    private int inFlightCommands;
+    private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
     private boolean closed;
 
     /** {@code submit} hands one entry to Raft and completes with its results once applied. */
@@ -65,6 +67,7 @@ final class Proposer {
                     batch.add(next);
                 }
                 inFlight++;
+                inFlightCommands += batch.size();
             }
             send(batch);
         }
@@ -82,13 +85,24 @@ final class Proposer {
         submitted.whenComplete((results, error) -> {
             synchronized (this) {
                 inFlight--;
+                inFlightCommands -= batch.size();
             }
             complete(batch, results, error);
             drain();
         });
     }
 
-    private static void complete(List<Pending> batch, BatchResult results, Throwable error) {
+    /** etcd's {@code etcd_server_proposals_failed_total}: commands whose entry failed (not an etcd error in its result). */
+    long failed() {
+        return failed.get();
+    }
+
+    /** Commands waiting for an entry or in entries not yet applied. */
+    synchronized int pending() {
+        return queue.size() + inFlightCommands;
+    }
+
+    private void complete(List<Pending> batch, BatchResult results, Throwable error) {
         if (error == null && results.getResultsCount() == batch.size()) {
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(results.getResults(i));
@@ -98,6 +112,7 @@ final class Proposer {
         // Fewer results than commands only comes from an entry the state machine skipped as already applied,
         // which a new proposal never is; report it as an unknown outcome rather than guess.
         EtcdException failure = error != null ? RaftErrors.toEtcd(error) : EtcdError.TIMEOUT.exception();
+        failed.addAndGet(batch.size());
         batch.forEach(p -> p.result().completeExceptionally(failure));
     }
 

@@ -1,0 +1,89 @@
+package dev.gantry.it.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /metrics} (Prometheus text, etcd's names) and etcd's {@code /health} on a 3-member cluster (the
+ * implementation chosen by {@code -Dit.impl}; etcd serves them on the client URL, Gantry on its HTTP URL),
+ * through a leader kill: a member that loses its leader reports {@code etcd_server_has_leader 0} and
+ * {@code /health} false, and once a leader is back, {@code etcd_server_leader_changes_seen_total} has grown.
+ * Two of the three members are killed so that the survivor stays leaderless until they return (with one
+ * member down a new leader would follow within a second, too briefly to scrape for sure).
+ */
+class MetricsIT {
+    private static final Duration AWAIT = Duration.ofSeconds(30);
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Test
+    void aMemberWithoutLeaderSaysSoAndCountsTheNextLeaderChange() {
+        try (Cluster cluster = Cluster.start(3)) {
+            Member leader = cluster.leader();
+            List<Member> followers = cluster.members().stream().filter(m -> m != leader).toList();
+            Member survivor = followers.get(0);
+            Await.until("a leader known to every member's metrics", AWAIT, () ->
+                    cluster.members().stream().allMatch(m -> metric(cluster, m, "etcd_server_has_leader") == 1)
+                            ? Optional.of(true) : Optional.empty(), cluster::toString);
+            assertThat(cluster.members().stream().mapToDouble(m -> metric(cluster, m, "etcd_server_is_leader")).sum())
+                    .as("members reporting etcd_server_is_leader 1").isEqualTo(1);
+            assertThat(metric(cluster, leader, "etcd_server_is_leader")).isEqualTo(1);
+            assertThat(metric(cluster, survivor, "etcd_mvcc_db_total_size_in_bytes")).isPositive();
+            assertThat(health(cluster, survivor)).contains("\"health\":\"true\"");
+            double changesBefore = metric(cluster, survivor, "etcd_server_leader_changes_seen_total");
+            assertThat(changesBefore).isGreaterThanOrEqualTo(1);
+
+            cluster.kill9(leader);
+            cluster.kill9(followers.get(1));
+            Await.until("etcd_server_has_leader 0 on the survivor", AWAIT, () ->
+                    metric(cluster, survivor, "etcd_server_has_leader") == 0 ? Optional.of(true) : Optional.empty(),
+                    cluster::toString);
+            assertThat(health(cluster, survivor)).contains("\"health\":\"false\"");
+
+            cluster.restart(List.of(leader, followers.get(1)));
+            Await.until("a leader again, one more leader change seen by the survivor", AWAIT, () ->
+                    metric(cluster, survivor, "etcd_server_has_leader") == 1
+                            && metric(cluster, survivor, "etcd_server_leader_changes_seen_total") > changesBefore
+                            ? Optional.of(true) : Optional.empty(), cluster::toString);
+        }
+    }
+
+    private String base(Cluster cluster, Member member) {
+        return cluster.implementation() == Implementation.ETCD ? member.clientUrl() : member.httpUrl();
+    }
+
+    private double metric(Cluster cluster, Member member, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(get(base(cluster, member) + "/metrics"));
+        if (!m.find()) {
+            throw new AssertionError(name + " missing from the metrics of " + member.name());
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    private String health(Cluster cluster, Member member) {
+        return get(base(cluster, member) + "/health").replace(" ", "");
+    }
+
+    private String get(String url) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
+            return http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new IllegalStateException("GET " + url + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

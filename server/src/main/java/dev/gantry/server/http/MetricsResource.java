@@ -1,0 +1,46 @@
+package dev.gantry.server.http;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+
+import dev.gantry.kv.raft.KvMember;
+
+/**
+ * {@code /metrics} in Prometheus's text format, with etcd's metric names and meanings, so that dashboards and
+ * alerts written for etcd ({@code etcd_server_has_leader == 0}, leader changes, db size) work unchanged.
+ */
+@Path("/metrics")
+public class MetricsResource {
+    @Inject
+    KvMember member;
+
+    @GET
+    @Produces("text/plain; version=0.0.4; charset=utf-8")
+    public String metrics() {
+        PrometheusText out = new PrometheusText();
+        boolean hasLeader = member.hasLeader();
+        out.gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.", hasLeader ? 1 : 0);
+        out.gauge("etcd_server_is_leader", "Whether or not this member is a leader. 1 if is, 0 otherwise.",
+                hasLeader && member.isLeader() ? 1 : 0);
+        out.counter("etcd_server_leader_changes_seen_total", "The number of leader changes seen.", member.leaderChangesSeen());
+        out.gauge("etcd_server_proposals_committed_total", "The total number of consensus proposals committed.",
+                member.committedIndex());
+        out.gauge("etcd_server_proposals_applied_total", "The total number of consensus proposals applied.",
+                member.appliedIndex());
+        out.gauge("etcd_server_proposals_pending", "The current number of pending proposals to commit.",
+                member.proposalsPending());
+        out.counter("etcd_server_proposals_failed_total", "The total number of failed proposals seen.",
+                member.proposalsFailed());
+        out.gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes.",
+                member.dbSize());
+        out.gauge("etcd_mvcc_db_total_size_in_use_in_bytes", "Total size of the underlying database logically in use in bytes.",
+                member.dbSize());
+        out.gauge("etcd_debugging_mvcc_keys_total", "Total number of keys.", member.keysTotal());
+        out.gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.", member.revision());
+        out.gauge("etcd_debugging_mvcc_compact_revision", "The revision of the last compaction in store.",
+                member.compactRevision());
+        return out.toString();
+    }
+}
