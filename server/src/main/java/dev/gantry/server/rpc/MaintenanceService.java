@@ -6,6 +6,14 @@ import jakarta.inject.Inject;
 
 import dev.gantry.kv.api.etcd.AlarmRequest;
 import dev.gantry.kv.api.etcd.AlarmResponse;
+import dev.gantry.kv.api.etcd.DefragmentRequest;
+import dev.gantry.kv.api.etcd.DefragmentResponse;
+import dev.gantry.kv.api.etcd.HashKVRequest;
+import dev.gantry.kv.api.etcd.HashKVResponse;
+import dev.gantry.kv.api.etcd.HashRequest;
+import dev.gantry.kv.api.etcd.HashResponse;
+import dev.gantry.kv.api.etcd.MoveLeaderRequest;
+import dev.gantry.kv.api.etcd.MoveLeaderResponse;
 import dev.gantry.kv.api.etcd.MutinyMaintenanceGrpc;
 import dev.gantry.kv.api.etcd.StatusRequest;
 import dev.gantry.kv.api.etcd.StatusResponse;
@@ -14,7 +22,10 @@ import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
-/** etcd's Maintenance service: member-local status (what {@code etcdctl endpoint status} prints) and alarms. */
+/**
+ * etcd's Maintenance service: member-local status (what {@code etcdctl endpoint status} prints), alarms,
+ * HashKV (a consistency check across members), Defragment and MoveLeader.
+ */
 @GrpcService
 public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBase {
     /** The etcd API version Gantry speaks, reported where etcd reports its server version. */
@@ -38,6 +49,37 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
                     .setRaftAppliedIndex(member.appliedIndex())
                     .build());
         });
+    }
+
+    @Override
+    public Uni<HashKVResponse> hashKV(HashKVRequest request) {
+        return Calls.unary(member, () -> member.read(true, view -> HashKVResponse.newBuilder()
+                        .setHash(view.hashKv(request.getRevision()))
+                        .setCompactRevision(view.compactRevision())
+                        .setHashRevision(request.getRevision() > 0 ? request.getRevision() : view.readRevision())
+                        .setHeader(member.header(view.readRevision()))
+                        .build()));
+    }
+
+    @Override
+    public Uni<HashResponse> hash(HashRequest request) {
+        return Calls.unary(member, () -> member.read(true, view -> HashResponse.newBuilder()
+                .setHash(view.hashKv(0)).setHeader(member.header(view.readRevision())).build()));
+    }
+
+    /** Member-local, as etcd's: Xodus reclaims obsolete log files (compaction alone never shrinks the files). */
+    @Override
+    public Uni<DefragmentResponse> defragment(DefragmentRequest request) {
+        return Calls.unary(member, () -> {
+            member.defragment();
+            return CompletableFuture.completedFuture(DefragmentResponse.newBuilder().setHeader(member.header()).build());
+        });
+    }
+
+    @Override
+    public Uni<MoveLeaderResponse> moveLeader(MoveLeaderRequest request) {
+        return Calls.unary(member, () -> member.moveLeader(request.getTargetID())
+                .thenApply(moved -> MoveLeaderResponse.newBuilder().setHeader(member.header()).build()));
     }
 
     @Override

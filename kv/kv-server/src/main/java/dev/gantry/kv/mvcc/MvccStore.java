@@ -175,6 +175,11 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
+    /** etcd's Defragment: asks Xodus to reclaim the space of obsolete log files now, instead of when it gets to it. */
+    public void defragment() {
+        env.gc();
+    }
+
     /** Flushes and fsyncs every committed transaction (Xodus itself runs non-durable). */
     public void sync() {
         ((EnvironmentImpl) env).flushAndSync();

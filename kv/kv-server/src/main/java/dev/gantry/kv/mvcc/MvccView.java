@@ -65,6 +65,27 @@ public final class MvccView {
         return v == null ? null : parse(v, 0);
     }
 
+    /**
+     * A CRC-32C of the key space's history up to {@code rev} (0: latest): every version and deletion of every
+     * key at or below it that compaction kept. Compaction and every write go through Raft, so members that
+     * have applied {@code rev} agree on it: a consistency check (etcd's HashKV).
+     */
+    public int hashKv(long rev) {
+        checkReadable(rev);
+        long upTo = rev <= 0 ? readRevision() : rev;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        try (Cursor c = store.history().openCursor(txn)) {
+            while (c.getNext()) {
+                byte[] k = bytes(c.getKey());
+                if (HistoryKey.revision(k, k.length) <= upTo) {
+                    crc.update(k);
+                    crc.update(bytes(c.getValue()));
+                }
+            }
+        }
+        return (int) crc.getValue();
+    }
+
     /** The number of live keys. */
     public long keyCount() {
         return store.keys().count(txn);

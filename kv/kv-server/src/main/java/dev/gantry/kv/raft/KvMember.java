@@ -443,6 +443,37 @@ public final class KvMember implements AutoCloseable {
         return store.diskSize();
     }
 
+    // ---- maintenance ----
+
+    public void defragment() {
+        store.defragment();
+    }
+
+    /**
+     * etcd's MoveLeader: this member, the leader, hands leadership to {@code targetId} and completes once it
+     * has taken over.
+     */
+    public CompletableFuture<Void> moveLeader(long targetId) {
+        if (!isLeader()) {
+            return CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
+        }
+        String target = identity.membersById().get(targetId);
+        if (target == null) {
+            return CompletableFuture.failedFuture(EtcdError.BAD_LEADER_TRANSFEREE.exception());
+        }
+        return CompletableFuture.runAsync(() -> {
+            try {
+                org.apache.ratis.protocol.RaftClientReply reply = client.admin()
+                        .transferLeadership(RaftPeerId.valueOf(target), requestTimeoutMs);
+                if (!reply.isSuccess()) {
+                    throw RaftErrors.toEtcd(reply.getException());
+                }
+            } catch (IOException e) {
+                throw RaftErrors.toEtcd(e);
+            }
+        }, readers);
+    }
+
     // ---- for metrics ----
 
     public boolean isLeader() {
