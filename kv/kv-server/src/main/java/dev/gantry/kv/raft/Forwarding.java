@@ -29,14 +29,14 @@ import org.apache.ratis.thirdparty.com.google.common.util.concurrent.ListenableF
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 
-import dev.gantry.kv.api.etcd.LeaseKeepAliveRequest;
-import dev.gantry.kv.api.etcd.LeaseKeepAliveResponse;
 import dev.gantry.kv.api.etcd.LeaseTimeToLiveRequest;
 import dev.gantry.kv.api.etcd.LeaseTimeToLiveResponse;
 import dev.gantry.kv.api.raft.BatchResult;
 import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.api.raft.CommandBatch;
 import dev.gantry.kv.api.raft.CommandResult;
+import dev.gantry.kv.api.raft.KeepAliveBatch;
+import dev.gantry.kv.api.raft.KeepAliveTtls;
 import dev.gantry.kv.mvcc.EtcdException;
 
 /**
@@ -56,7 +56,7 @@ final class Forwarding implements AutoCloseable {
 
     /** What only the leader can answer about leases (their expiry clocks run there). */
     interface LeaderLeases {
-        CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest request);
+        CompletableFuture<KeepAliveTtls> keepAlive(KeepAliveBatch batch);
 
         CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest request);
     }
@@ -76,7 +76,7 @@ final class Forwarding implements AutoCloseable {
                                            Function<Command, CompletableFuture<CommandResult>> propose,
                                            BooleanSupplier isLeaseLeader, LeaderLeases leases) {
         return ServerServiceDefinition.builder("gantry.Forwarding")
-                .addMethod(KEEP_ALIVE, leaderCall(isLeaseLeader, LeaseKeepAliveRequest.parser(), leases::keepAlive))
+                .addMethod(KEEP_ALIVE, leaderCall(isLeaseLeader, KeepAliveBatch.parser(), leases::keepAlive))
                 .addMethod(TIME_TO_LIVE, leaderCall(isLeaseLeader, LeaseTimeToLiveRequest.parser(), leases::timeToLive))
                 .addMethod(PROPOSE, leaderCall(isLeader, CommandBatch.parser(), batch -> proposeAll(batch, propose)))
                 .build();
@@ -124,8 +124,8 @@ final class Forwarding implements AutoCloseable {
         return call(address, PROPOSE, batch, BatchResult.parser());
     }
 
-    CompletableFuture<LeaseKeepAliveResponse> keepAlive(String address, LeaseKeepAliveRequest request) {
-        return call(address, KEEP_ALIVE, request, LeaseKeepAliveResponse.parser());
+    CompletableFuture<KeepAliveTtls> keepAlive(String address, KeepAliveBatch batch) {
+        return call(address, KEEP_ALIVE, batch, KeepAliveTtls.parser());
     }
 
     CompletableFuture<LeaseTimeToLiveResponse> timeToLive(String address, LeaseTimeToLiveRequest request) {

@@ -43,6 +43,8 @@ import dev.gantry.kv.api.raft.BatchResult;
 import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.api.raft.CommandBatch;
 import dev.gantry.kv.api.raft.CommandResult;
+import dev.gantry.kv.api.raft.KeepAliveBatch;
+import dev.gantry.kv.api.raft.KeepAliveTtls;
 import dev.gantry.kv.api.raft.MemberAttributes;
 import dev.gantry.kv.api.raft.MemberSet;
 import dev.gantry.kv.cluster.ClusterIdentity;
@@ -91,6 +93,8 @@ public final class KvMember implements AutoCloseable {
     private final ExecutorService readIndexThread;
     private final ScheduledExecutorService timer;
     private final Lessor lessor;
+    private final LocalLeases localLeases = new LocalLeases();
+    private final KeepAliveBatcher keepAlives;
     private final KvStateMachine stateMachine;
     private final WatchHub watchHub;
     private final ExecutorService watchSenders;
@@ -115,7 +119,7 @@ public final class KvMember implements AutoCloseable {
         Parameters parameters = new Parameters();
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
                 ? builder.addService(Forwarding.service(() -> division().isLeader(), this::proposeOnLeader,
-                        lessor::isPrimary, new LocalLeases()))
+                        lessor::isPrimary, localLeases))
                 : builder);
         this.server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(identity.name()))
@@ -137,6 +141,7 @@ public final class KvMember implements AutoCloseable {
         this.raft = new RaftGateway(server, groupId, RaftPeerId.valueOf(identity.name()), client, PROPOSALS_IN_FLIGHT);
         this.proposer = new Proposer(this::submit, PROPOSALS_IN_FLIGHT);
         this.forwarding = new Forwarding(requestTimeoutMs);
+        this.keepAlives = new KeepAliveBatcher(forwarding::keepAlive);
         this.readIndexThread = Executors.newSingleThreadExecutor(new DaemonThreads("kv-read-index"));
         this.readBarrier = new ReadBarrier(raft, readIndexThread);
         this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
@@ -265,14 +270,19 @@ public final class KvMember implements AutoCloseable {
         return (long) Math.ceil(1.5 * config.electionTimeout().toMillis() / 1000.0);
     }
 
-    /** Renews a lease on the leader (forwarded there from a follower) without a Raft entry; TTL 0 if unknown. */
+    /**
+     * Renews a lease on the leader (forwarded there from a follower, batched with others) without a Raft
+     * entry; TTL 0 if unknown.
+     */
     public CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest request) {
-        return onLeaseLeader(request, new LocalLeases()::keepAlive, forwarding::keepAlive, System.nanoTime());
+        return onLeaseLeader(request.getID(), id -> localLeases.renew(id), keepAlives::renew, System.nanoTime())
+                .thenApply(ttl -> LeaseKeepAliveResponse.newBuilder().setHeader(header()).setID(request.getID())
+                        .setTTL(ttl).build());
     }
 
     /** A lease's remaining TTL as the leader knows it (TTL -1 if unknown), and its keys if asked. */
     public CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest request) {
-        return onLeaseLeader(request, new LocalLeases()::timeToLive, forwarding::timeToLive, System.nanoTime());
+        return onLeaseLeader(request, localLeases::timeToLive, forwarding::timeToLive, System.nanoTime());
     }
 
     /**
@@ -314,13 +324,18 @@ public final class KvMember implements AutoCloseable {
 
     /** Lease calls as the leader answers them: after a read-index round, which confirms it still leads. */
     private final class LocalLeases implements Forwarding.LeaderLeases {
+        CompletableFuture<Long> renew(long leaseId) {
+            return confirmedPrimary().thenApply(ignored -> lessor.renew(leaseId));
+        }
+
+        /** A follower's batch: one read-index round for all of them. */
         @Override
-        public CompletableFuture<LeaseKeepAliveResponse> keepAlive(LeaseKeepAliveRequest request) {
-            return confirmedPrimary().thenApply(ignored -> LeaseKeepAliveResponse.newBuilder()
-                    .setHeader(header())
-                    .setID(request.getID())
-                    .setTTL(lessor.renew(request.getID()))
-                    .build());
+        public CompletableFuture<KeepAliveTtls> keepAlive(KeepAliveBatch batch) {
+            return confirmedPrimary().thenApply(ignored -> {
+                KeepAliveTtls.Builder ttls = KeepAliveTtls.newBuilder();
+                batch.getLeaseIdsList().forEach(id -> ttls.addTtls(lessor.renew(id)));
+                return ttls.build();
+            });
         }
 
         @Override
