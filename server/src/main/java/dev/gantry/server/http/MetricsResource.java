@@ -15,6 +15,8 @@ import dev.gantry.kv.raft.KvMember;
 public class MetricsResource {
     @Inject
     KvMember member;
+    @Inject
+    GrpcCallCounters grpcCalls;
 
     @GET
     @Produces("text/plain; version=0.0.4; charset=utf-8")
@@ -41,6 +43,7 @@ public class MetricsResource {
         out.gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.", member.revision());
         out.gauge("etcd_debugging_mvcc_compact_revision", "The revision of the last compaction in store.",
                 member.compactRevision());
+        grpcCalls.writeTo(out);
         return out.toString();
     }
 }

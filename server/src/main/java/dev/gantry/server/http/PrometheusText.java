@@ -1,6 +1,8 @@
 package dev.gantry.server.http;
 
-/** Prometheus's text exposition format (version 0.0.4), for metrics without labels. */
+import java.util.Map;
+
+/** Prometheus's text exposition format (version 0.0.4). */
 final class PrometheusText {
     private final StringBuilder text = new StringBuilder();
 
@@ -10,6 +12,13 @@ final class PrometheusText {
 
     void counter(String name, String help, double value) {
         metric(name, help, "counter", value);
+    }
+
+    /** A counter with one series per label set ({@code a="x",b="y"}). */
+    void counters(String name, String help, Map<String, Long> byLabels) {
+        text.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" counter\n");
+        byLabels.forEach((labels, value) -> text.append(name).append('{').append(labels).append("} ").append(value).append('\n'));
     }
 
     private void metric(String name, String help, String type, double value) {

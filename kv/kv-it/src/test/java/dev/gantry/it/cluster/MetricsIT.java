@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code /metrics} (Prometheus text, etcd's names) and etcd's {@code /health} on a 3-member cluster (the
+ * {@code /metrics} (Prometheus text, etcd's names, gRPC call counters included) and etcd's {@code /health} on a 3-member cluster (the
  * implementation chosen by {@code -Dit.impl}; etcd serves them on the client URL, Gantry on its HTTP URL),
  * through a leader kill: a member that loses its leader reports {@code etcd_server_has_leader 0} and
  * {@code /health} false, and once a leader is back, {@code etcd_server_leader_changes_seen_total} has grown.
@@ -42,6 +42,11 @@ class MetricsIT {
             assertThat(metric(cluster, survivor, "etcd_mvcc_db_total_size_in_bytes")).isPositive();
             assertThat(health(cluster, survivor)).contains("\"health\":\"true\"");
             double changesBefore = metric(cluster, survivor, "etcd_server_leader_changes_seen_total");
+            // gRPC calls are counted as etcd's go-grpc-prometheus counts them
+            String rangesOk = "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Range\","
+                    + "grpc_service=\"etcdserverpb.KV\",grpc_type=\"unary\"}";
+            assertThat(Etcdctl.of(survivor).run("get", "/metrics-it/k").succeeded()).isTrue();
+            assertThat(metric(cluster, survivor, rangesOk)).isGreaterThanOrEqualTo(1);
             assertThat(changesBefore).isGreaterThanOrEqualTo(1);
 
             cluster.kill9(leader);
@@ -64,7 +69,7 @@ class MetricsIT {
     }
 
     private double metric(Cluster cluster, Member member, String name) {
-        Matcher m = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(get(base(cluster, member) + "/metrics"));
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(get(base(cluster, member) + "/metrics"));
         if (!m.find()) {
             throw new AssertionError(name + " missing from the metrics of " + member.name());
         }
