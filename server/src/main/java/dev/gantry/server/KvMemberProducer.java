@@ -15,6 +15,8 @@ import org.jboss.logging.Logger;
 
 import dev.gantry.kv.cluster.MemberConfig;
 import dev.gantry.kv.cluster.Urls;
+import dev.gantry.kv.concurrency.Elections;
+import dev.gantry.kv.concurrency.Locks;
 import dev.gantry.kv.raft.KvMember;
 import io.quarkus.runtime.StartupEvent;
 
@@ -27,6 +29,20 @@ public class KvMemberProducer {
     @Singleton
     KvMember member() {
         return KvMember.start(MemberConfig.parse(flags()));
+    }
+
+    /** etcd's lock recipe on this member, for the Lock service. */
+    @Produces
+    @Singleton
+    Locks locks(KvMember member) {
+        return new Locks(member);
+    }
+
+    /** etcd's election recipe on this member, for the Election service. */
+    @Produces
+    @Singleton
+    Elections elections(KvMember member) {
+        return new Elections(member);
     }
 
     void close(@Disposes KvMember member) {

@@ -7,8 +7,6 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
-import dev.gantry.kv.concurrency.Elections;
-import dev.gantry.kv.concurrency.Locks;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.raft.KvMember;
 import io.grpc.Status;
@@ -90,9 +88,6 @@ final class Calls {
         }
         if (cause instanceof StatusRuntimeException status) {
             return status;
-        }
-        if (cause instanceof Elections.ElectionException || cause instanceof Locks.SessionExpiredException) {
-            return Status.UNKNOWN.withDescription(cause.getMessage()).asRuntimeException(); // etcd's raw errors
         }
         if (cause instanceof CancellationException) {
             return Status.CANCELLED.withDescription("context canceled").asRuntimeException();

@@ -2,7 +2,6 @@ package dev.gantry.server.rpc;
 
 import java.util.concurrent.CompletableFuture;
 
-import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 
 import dev.gantry.kv.api.election.CampaignRequest;
@@ -25,12 +24,8 @@ import io.quarkus.grpc.GrpcService;
 public class ElectionService extends ElectionGrpc.ElectionImplBase {
     @Inject
     KvMember member;
-    private Elections elections;
-
-    @PostConstruct
-    void init() {
-        elections = new Elections(member);
-    }
+    @Inject
+    Elections elections;
 
     @Override
     public void campaign(CampaignRequest r, StreamObserver<CampaignResponse> out) {

@@ -2,7 +2,6 @@ package dev.gantry.server.rpc;
 
 import java.util.concurrent.CompletableFuture;
 
-import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 
 import dev.gantry.kv.api.lock.LockGrpc;
@@ -20,12 +19,8 @@ import io.quarkus.grpc.GrpcService;
 public class LockService extends LockGrpc.LockImplBase {
     @Inject
     KvMember member;
-    private Locks locks;
-
-    @PostConstruct
-    void init() {
-        locks = new Locks(member);
-    }
+    @Inject
+    Locks locks;
 
     @Override
     public void lock(LockRequest r, StreamObserver<LockResponse> out) {

@@ -24,7 +24,9 @@ import dev.gantry.kv.api.etcd.WatchCreateRequest;
 import dev.gantry.kv.api.etcd.WatchResponse;
 import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.kv.api.mvcc.KeyValue;
+import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.raft.KvMember;
+import io.grpc.Status;
 
 /**
  * etcd's Election service ({@code v3electionpb}), the way etcd builds it on clientv3's election: candidates
@@ -40,15 +42,13 @@ public final class Elections {
         this.client = new InProcessClient(member);
     }
 
-    /** etcd's errors of this service, whose messages clients (jetcd) match on. */
-    public static final class ElectionException extends RuntimeException {
-        public static final String NO_LEADER = "election: no leader";
-        public static final String NOT_LEADER = "election: not leader";
-        public static final String MISSING_LEADER_KEY = "\"leader\" field must be provided";
+    /** etcd's errors of this service: its server returns them raw (code UNKNOWN); jetcd matches on the text. */
+    static final String NO_LEADER = "election: no leader";
+    static final String NOT_LEADER = "election: not leader";
+    static final String MISSING_LEADER_KEY = "\"leader\" field must be provided";
 
-        ElectionException(String message) {
-            super(message);
-        }
+    private static EtcdException error(String message) {
+        return new EtcdException(Status.Code.UNKNOWN.value(), message);
     }
 
     public CompletableFuture<CampaignResponse> campaign(CampaignRequest r, CompletableFuture<Void> cancelled) {
@@ -90,7 +90,7 @@ public final class Elections {
 
     public CompletableFuture<ProclaimResponse> proclaim(ProclaimRequest r) {
         if (!r.hasLeader()) {
-            return CompletableFuture.failedFuture(new ElectionException(ElectionException.MISSING_LEADER_KEY));
+            return CompletableFuture.failedFuture(error(MISSING_LEADER_KEY));
         }
         return proclaim(r.getLeader(), r.getValue()).thenApply(txn -> ProclaimResponse.newBuilder()
                 .setHeader(client.member().header(txn.getHeader().getRevision())).build());
@@ -104,7 +104,7 @@ public final class Elections {
                 .build();
         return client.txn(put).thenApply(txn -> {
             if (!txn.getSucceeded()) {
-                throw new ElectionException(ElectionException.NOT_LEADER);
+                throw error(NOT_LEADER);
             }
             return txn;
         });
@@ -112,7 +112,7 @@ public final class Elections {
 
     public CompletableFuture<ResignResponse> resign(ResignRequest r) {
         if (!r.hasLeader()) {
-            return CompletableFuture.failedFuture(new ElectionException(ElectionException.MISSING_LEADER_KEY));
+            return CompletableFuture.failedFuture(error(MISSING_LEADER_KEY));
         }
         return resign(r.getLeader()).thenApply(txn -> ResignResponse.newBuilder()
                 .setHeader(client.member().header(txn.getHeader().getRevision())).build());
@@ -128,7 +128,7 @@ public final class Elections {
     public CompletableFuture<LeaderResponse> leader(ByteString name) {
         return client.range(Waiting.firstCreated(prefix(name))).thenApply(resp -> {
             if (resp.getKvsCount() == 0) {
-                throw new ElectionException(ElectionException.NO_LEADER);
+                throw error(NO_LEADER);
             }
             return LeaderResponse.newBuilder().setHeader(client.member().header(resp.getHeader().getRevision()))
                     .setKv(resp.getKvs(0)).build();

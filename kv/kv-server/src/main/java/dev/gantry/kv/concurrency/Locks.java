@@ -10,10 +10,13 @@ import dev.gantry.kv.api.etcd.RangeRequest;
 import dev.gantry.kv.api.etcd.RequestOp;
 import dev.gantry.kv.api.etcd.TxnRequest;
 import dev.gantry.kv.api.lock.LockRequest;
+import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.api.lock.LockResponse;
 import dev.gantry.kv.api.lock.UnlockRequest;
 import dev.gantry.kv.api.lock.UnlockResponse;
+import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.raft.KvMember;
+import io.grpc.Status;
 
 /**
  * etcd's Lock service ({@code v3lockpb}), the way etcd builds it on clientv3's mutex: the lock {@code name}
@@ -51,7 +54,7 @@ public final class Locks {
                         .thenCompose(ignored -> client.range(RangeRequest.newBuilder().setKey(key).build()))
                         .thenApply(mine -> {
                             if (mine.getKvsCount() == 0) {
-                                throw new SessionExpiredException();
+                                throw new EtcdException(Status.Code.UNKNOWN.value(), "session expired"); // clientv3's ErrSessionExpired
                             }
                             return LockResponse.newBuilder().setHeader(client.member().header(mine.getHeader().getRevision()))
                                     .setKey(key).build();
@@ -70,15 +73,8 @@ public final class Locks {
                 .setHeader(client.member().header(result.getDeleteRange().getHeader().getRevision())).build());
     }
 
-    private static dev.gantry.kv.api.raft.Command deleteCommand(ByteString key) {
-        return dev.gantry.kv.api.raft.Command.newBuilder()
+    private static Command deleteCommand(ByteString key) {
+        return Command.newBuilder()
                 .setDeleteRange(DeleteRangeRequest.newBuilder().setKey(key)).build();
-    }
-
-    /** clientv3's {@code ErrSessionExpired}: the lease ended while waiting. */
-    public static final class SessionExpiredException extends RuntimeException {
-        SessionExpiredException() {
-            super("session expired");
-        }
     }
 }

@@ -24,14 +24,11 @@ public final class Lessor {
         volatile long expiresAtNanos;
         /** When the revoke of this expired lease was last proposed (0: never): so it is not proposed every tick. */
         volatile long revokeProposedAtNanos;
-        /** When the clock was last (re)started: by a grant on the primary, a promotion or a renewal. */
-        volatile long clockStartedNanos;
 
         Lease(long id, long ttlSeconds, long expiresAtNanos) {
             this.id = id;
             this.ttlSeconds = ttlSeconds;
             this.expiresAtNanos = expiresAtNanos;
-            this.clockStartedNanos = System.nanoTime();
         }
     }
 
@@ -72,7 +69,6 @@ public final class Lessor {
         long now = clock.getAsLong();
         for (Lease lease : leases.values()) {
             lease.expiresAtNanos = now + seconds(lease.ttlSeconds) + extensionNanos;
-            lease.clockStartedNanos = now;
             lease.revokeProposedAtNanos = 0;
         }
     }
@@ -98,9 +94,7 @@ public final class Lessor {
             return 0;
         }
         if (primary) {
-            long now = clock.getAsLong();
-            lease.expiresAtNanos = now + seconds(lease.ttlSeconds);
-            lease.clockStartedNanos = now;
+            lease.expiresAtNanos = clock.getAsLong() + seconds(lease.ttlSeconds);
         }
         return lease.ttlSeconds;
     }
@@ -121,13 +115,6 @@ public final class Lessor {
     public long grantedTtl(long id) {
         Lease lease = leases.get(id);
         return lease == null ? -1 : lease.ttlSeconds;
-    }
-
-    /** For the log: a lease's TTL and how long ago its clock was last started. */
-    public String describe(long id) {
-        Lease lease = leases.get(id);
-        return lease == null ? "unknown" : "TTL " + lease.ttlSeconds + " s, last renewed "
-                + (clock.getAsLong() - lease.clockStartedNanos) / 1_000_000 + " ms ago";
     }
 
     public boolean exists(long id) {

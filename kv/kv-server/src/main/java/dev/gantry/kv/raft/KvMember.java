@@ -371,8 +371,7 @@ public final class KvMember implements AutoCloseable {
         try {
             List<Long> expired = lessor.expired(LEASE_REVOKES_PER_TICK, TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs));
             if (!expired.isEmpty()) {
-                LOG.debugf("revoking %d expired lease(s), e.g. %x (%s)", expired.size(), expired.get(0),
-                        lessor.describe(expired.get(0)));
+                LOG.debugf("revoking %d expired lease(s)", expired.size());
             }
             for (long id : expired) {
                 proposer.propose(Command.newBuilder().setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)).build());

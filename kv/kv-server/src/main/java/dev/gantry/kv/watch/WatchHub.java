@@ -70,15 +70,7 @@ public final class WatchHub implements AutoCloseable {
      * runs on the hub's publisher thread, so applying the next entry does not wait for it.
      */
     public void publish(List<Event> events, long revision) {
-        if (events.isEmpty()) {
-            publisher.execute(() -> advance(revision));
-        } else {
-            publisher.execute(() -> fanOut(events, revision));
-        }
-    }
-
-    private synchronized void advance(long revision) {
-        published = Math.max(published, revision);
+        publisher.execute(() -> fanOut(events, revision));
     }
 
     private void fanOut(List<Event> events, long revision) {
@@ -97,11 +89,8 @@ public final class WatchHub implements AutoCloseable {
                         fellBehind.add(w);
                     }
                 }
-                for (Watcher w : fellBehind) {
-                    synced.remove(w);
-                    w.synced = false;
-                    unsynced.add(w);
-                }
+                synced.removeAll(fellBehind);
+                unsynced.addAll(fellBehind);
             }
             published = Math.max(published, revision);
         }
@@ -113,10 +102,7 @@ public final class WatchHub implements AutoCloseable {
     }
 
     private synchronized void resetNow() {
-        for (Watcher w : synced) {
-            w.synced = false;
-            unsynced.add(w);
-        }
+        unsynced.addAll(synced);
         synced.clear();
         published = store.revision();
         catchUp.execute(this::catchUpSafely);
@@ -130,7 +116,6 @@ public final class WatchHub implements AutoCloseable {
             // "from now" is after the last applied change, even if its fan-out is still under way: a client
             // that wrote and then watches must not see its own earlier write
             w.nextRevision = startRevision <= 0 ? Math.max(published, store.revision()) + 1 : startRevision;
-            w.synced = true;
             synced.add(w);
         } else {
             w.nextRevision = startRevision;
@@ -140,7 +125,6 @@ public final class WatchHub implements AutoCloseable {
     }
 
     synchronized void remove(Watcher w) {
-        w.cancelled = true;
         synced.remove(w);
         unsynced.remove(w);
     }
@@ -152,6 +136,11 @@ public final class WatchHub implements AutoCloseable {
         } else {
             progressRequested.add(stream);
         }
+    }
+
+    /** Whether a watcher is level with the store (called by its stream, under this hub's lock). */
+    synchronized boolean isSynced(Watcher w) {
+        return synced.contains(w);
     }
 
     synchronized void forget(WatchStream stream) {
@@ -198,7 +187,6 @@ public final class WatchHub implements AutoCloseable {
             for (Watcher w : new ArrayList<>(unsynced)) {
                 if (w.nextRevision < read.compactRevision()) {
                     unsynced.remove(w);
-                    w.cancelled = true;
                     w.stream.sendCompacted(w, read.compactRevision(), published);
                     continue;
                 }
@@ -212,7 +200,6 @@ public final class WatchHub implements AutoCloseable {
                 }
                 if (w.nextRevision > published) {
                     unsynced.remove(w);
-                    w.synced = true;
                     synced.add(w);
                 } else if (w.stream.hasRoom()) {
                     more = true;

@@ -54,6 +54,8 @@ public final class WatchStream {
     /** Each watcher's events response still in the queue, which its next events may join. */
     private final Map<Watcher, Queued> open = new HashMap<>();
     private long queuedBytes;
+    private boolean draining;
+    private boolean closed;
 
     /** A queued response: built, or (events of one watcher) still open to more events. */
     private static final class Queued {
@@ -80,8 +82,6 @@ public final class WatchStream {
             return built != null ? built : events.build();
         }
     }
-    private boolean draining;
-    private boolean closed;
 
     /**
      * @param header           the response header for a store revision
@@ -171,7 +171,7 @@ public final class WatchStream {
     // ---- called by the hub, under its lock ----
 
     boolean allSynced() {
-        return watchers.values().stream().allMatch(w -> w.synced);
+        return watchers.values().stream().allMatch(hub::isSynced);
     }
 
     synchronized boolean hasRoom() {

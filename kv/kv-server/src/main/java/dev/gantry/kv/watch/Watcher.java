@@ -20,8 +20,6 @@ final class Watcher {
     private final boolean noDelete;
 
     long nextRevision;
-    boolean synced;
-    boolean cancelled;
     /** Whether anything was sent since the last progress tick (then no progress notification is due). */
     boolean sentSinceTick;
 
