@@ -89,7 +89,7 @@ public class LeaseService extends LeaseGrpc.LeaseImplBase {
                             ended = true;
                             call.onError(Calls.toStatus(error));
                         } else {
-                            call.onNext(resp.toBuilder().setHeader(member.header()).build());
+                            call.onNext(resp); // KvMember.keepAlive answers with this member's header
                         }
                     }
                 });

@@ -25,6 +25,7 @@ import dev.gantry.kv.api.etcd.WatchResponse;
 import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.kv.api.mvcc.KeyValue;
 import dev.gantry.kv.mvcc.EtcdException;
+import dev.gantry.kv.mvcc.KeyRange;
 import dev.gantry.kv.raft.KvMember;
 import io.grpc.Status;
 
@@ -186,7 +187,7 @@ public final class Elections {
         /** No leader: the first candidate to put a key under the prefix will be it. */
         private void awaitCandidate(long fromRevision, long gen) {
             replaceWatch(watch(WatchCreateRequest.newBuilder().setKey(prefix)
-                    .setRangeEnd(InProcessClient.prefixEnd(prefix)).setStartRevision(fromRevision)
+                    .setRangeEnd(KeyRange.prefixEnd(prefix)).setStartRevision(fromRevision)
                     .addFilters(WatchCreateRequest.FilterType.NODELETE).build(), gen, response -> {
                 for (Event e : response.getEventsList()) {
                     follow(response.getHeader().toBuilder().setRevision(e.getKv().getModRevision()).build(), e.getKv());

@@ -93,15 +93,4 @@ final class InProcessClient {
         return Compare.newBuilder().setKey(key).setTarget(Compare.CompareTarget.CREATE)
                 .setResult(Compare.CompareResult.EQUAL).setCreateRevision(revision).build();
     }
-
-    static ByteString prefixEnd(ByteString prefix) {
-        byte[] end = prefix.toByteArray();
-        for (int i = end.length - 1; i >= 0; i--) {
-            if (end[i] != (byte) 0xFF) {
-                end[i]++;
-                return ByteString.copyFrom(end, 0, i + 1);
-            }
-        }
-        return ByteString.copyFrom(new byte[]{0});
-    }
 }

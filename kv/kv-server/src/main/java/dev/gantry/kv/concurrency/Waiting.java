@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import com.google.protobuf.ByteString;
 
 import dev.gantry.kv.api.etcd.RangeRequest;
+import dev.gantry.kv.mvcc.KeyRange;
 
 /**
  * The queue discipline behind etcd's locks and elections (clientv3 {@code concurrency.waitDeletes}): the
@@ -25,7 +26,7 @@ final class Waiting {
             return CompletableFuture.failedFuture(new java.util.concurrent.CancellationException("the caller went away"));
         }
         RangeRequest last = RangeRequest.newBuilder()
-                .setKey(prefix).setRangeEnd(InProcessClient.prefixEnd(prefix))
+                .setKey(prefix).setRangeEnd(KeyRange.prefixEnd(prefix))
                 .setSortTarget(RangeRequest.SortTarget.CREATE).setSortOrder(RangeRequest.SortOrder.DESCEND)
                 .setLimit(1).setMaxCreateRevision(maxCreateRevision)
                 .build();
@@ -42,7 +43,7 @@ final class Waiting {
     /** The first-created key under {@code prefix}: the holder. */
     static RangeRequest firstCreated(ByteString prefix) {
         return RangeRequest.newBuilder()
-                .setKey(prefix).setRangeEnd(InProcessClient.prefixEnd(prefix))
+                .setKey(prefix).setRangeEnd(KeyRange.prefixEnd(prefix))
                 .setSortTarget(RangeRequest.SortTarget.CREATE).setSortOrder(RangeRequest.SortOrder.ASCEND)
                 .setLimit(1)
                 .build();

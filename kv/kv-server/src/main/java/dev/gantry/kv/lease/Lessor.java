@@ -117,14 +117,6 @@ public final class Lessor {
         return lease == null ? -1 : lease.ttlSeconds;
     }
 
-    public boolean exists(long id) {
-        return leases.containsKey(id);
-    }
-
-    public int size() {
-        return leases.size();
-    }
-
     /**
      * Leases past their expiry whose revoke is not already under way (or was proposed more than
      * {@code retryNanos} ago without taking effect), at most {@code max}; marks them as being revoked.

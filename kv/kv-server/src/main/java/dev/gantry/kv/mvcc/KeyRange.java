@@ -14,6 +14,18 @@ public record KeyRange(byte[] key, byte[] end) {
         return new KeyRange(key.toByteArray(), rangeEnd.isEmpty() ? NONE : rangeEnd.toByteArray());
     }
 
+    /** The {@code range_end} that makes a range the prefix {@code prefix} (clientv3's {@code GetPrefixRangeEnd}). */
+    public static com.google.protobuf.ByteString prefixEnd(com.google.protobuf.ByteString prefix) {
+        byte[] end = prefix.toByteArray();
+        for (int i = end.length - 1; i >= 0; i--) {
+            if (end[i] != (byte) 0xFF) {
+                end[i]++;
+                return com.google.protobuf.ByteString.copyFrom(end, 0, i + 1);
+            }
+        }
+        return com.google.protobuf.ByteString.copyFrom(new byte[]{0}); // all 0xFF: every key from the prefix on
+    }
+
     public static KeyRange single(byte[] key) {
         return new KeyRange(key, NONE);
     }

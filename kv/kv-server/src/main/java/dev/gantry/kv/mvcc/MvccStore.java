@@ -127,10 +127,6 @@ public final class MvccStore implements AutoCloseable {
         return appliedTerm;
     }
 
-    public Path directory() {
-        return dir;
-    }
-
     /** Runs {@code reader} on a consistent read-only view of the latest committed state. */
     public <T> T read(Function<MvccView, T> reader) {
         swap.readLock().lock();

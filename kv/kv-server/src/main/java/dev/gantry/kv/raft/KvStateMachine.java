@@ -208,8 +208,4 @@ public final class KvStateMachine extends BaseStateMachine {
     public StateMachineStorage getStateMachineStorage() {
         return storage;
     }
-
-    MvccStore store() {
-        return store;
-    }
 }

@@ -62,6 +62,6 @@ class LessorTest {
         lessor.granted(42, 9_000_000_000L);               // etcd's largest TTL does not overflow the clock
         assertThat(lessor.expired(100, 0)).isEmpty();
         lessor.revoked(42);
-        assertThat(lessor.exists(42)).isFalse();
+        assertThat(lessor.remainingSeconds(42)).isEqualTo(-1);
     }
 }
