@@ -18,6 +18,7 @@ import dev.gantry.kv.cluster.Urls;
 import dev.gantry.kv.concurrency.Elections;
 import dev.gantry.kv.concurrency.Locks;
 import dev.gantry.kv.raft.KvMember;
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
 
 /** Starts this server's KV member from the {@code gantry.*} configuration (etcd's flags), and closes it at shutdown. */
@@ -53,6 +54,11 @@ public class KvMemberProducer {
         String client = Urls.join(member.advertiseClientUrls());
         LOG.infof("Gantry server '%s' is up. etcd v3 endpoint: %s (try: etcdctl --endpoints=%s endpoint status -w table)",
                 member.name(), client, client);
+        // As etcd: a member removed from the cluster stops. Exit status 0, so that supervisors do not restart it.
+        member.removed().thenRun(() -> {
+            LOG.warn("this member has been removed from the cluster: shutting down");
+            Quarkus.asyncExit(0);
+        });
     }
 
     /** The {@code gantry.<flag>} properties, keyed by flag name. */

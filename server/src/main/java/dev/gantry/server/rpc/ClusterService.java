@@ -4,14 +4,25 @@ import java.util.concurrent.CompletableFuture;
 
 import jakarta.inject.Inject;
 
-import dev.gantry.kv.api.etcd.MutinyClusterGrpc;
+import dev.gantry.kv.api.etcd.MemberAddRequest;
+import dev.gantry.kv.api.etcd.MemberAddResponse;
 import dev.gantry.kv.api.etcd.MemberListRequest;
 import dev.gantry.kv.api.etcd.MemberListResponse;
+import dev.gantry.kv.api.etcd.MemberPromoteRequest;
+import dev.gantry.kv.api.etcd.MemberPromoteResponse;
+import dev.gantry.kv.api.etcd.MemberRemoveRequest;
+import dev.gantry.kv.api.etcd.MemberRemoveResponse;
+import dev.gantry.kv.api.etcd.MemberUpdateRequest;
+import dev.gantry.kv.api.etcd.MemberUpdateResponse;
+import dev.gantry.kv.api.etcd.MutinyClusterGrpc;
 import dev.gantry.kv.raft.KvMember;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
-/** etcd's Cluster service: the member list, with the client URLs each member published when it started. */
+/**
+ * etcd's Cluster service. Membership changes are Raft entries; each answer lists the members as they were right
+ * after the change was applied.
+ */
 @GrpcService
 public class ClusterService extends MutinyClusterGrpc.ClusterImplBase {
     @Inject
@@ -28,5 +39,36 @@ public class ClusterService extends MutinyClusterGrpc.ClusterImplBase {
                     .addAllMembers(member.members())
                     .build());
         });
+    }
+
+    @Override
+    public Uni<MemberAddResponse> memberAdd(MemberAddRequest request) {
+        return Calls.unary(member, () -> member.addMember(request.getPeerURLsList(), request.getIsLearner())
+                .thenApply(added -> MemberAddResponse.newBuilder()
+                        .setHeader(member.header())
+                        .setMember(added.member())
+                        .addAllMembers(added.members())
+                        .build()));
+    }
+
+    @Override
+    public Uni<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
+        return Calls.unary(member, () -> member.removeMember(request.getID())
+                .thenApply(change -> MemberRemoveResponse.newBuilder()
+                        .setHeader(member.header()).addAllMembers(change.members()).build()));
+    }
+
+    @Override
+    public Uni<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
+        return Calls.unary(member, () -> member.updateMember(request.getID(), request.getPeerURLsList())
+                .thenApply(change -> MemberUpdateResponse.newBuilder()
+                        .setHeader(member.header()).addAllMembers(change.members()).build()));
+    }
+
+    @Override
+    public Uni<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
+        return Calls.unary(member, () -> member.promoteMember(request.getID())
+                .thenApply(change -> MemberPromoteResponse.newBuilder()
+                        .setHeader(member.header()).addAllMembers(change.members()).build()));
     }
 }

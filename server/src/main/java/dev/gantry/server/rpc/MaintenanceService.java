@@ -47,6 +47,7 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
                     .setRaftIndex(member.committedIndex())
                     .setRaftTerm(member.raftTerm())
                     .setRaftAppliedIndex(member.appliedIndex())
+                    .setIsLearner(member.isLearner())
                     .build());
         });
     }

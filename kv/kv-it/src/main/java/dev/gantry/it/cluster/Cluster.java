@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,7 +57,10 @@ public final class Cluster implements AutoCloseable {
     private final Implementation implementation;
     private final Path root;
     private final String token;
-    private final List<Member> members;
+    private final String host;
+    /** Grows with {@link #newMember}, shrinks with {@link #forget}. */
+    private final List<Member> members = new CopyOnWriteArrayList<>();
+    private final Set<Integer> usedPorts = new HashSet<>();
     private final Thread killOnExit;
     private final List<String> extraFlags;
 
@@ -64,14 +69,12 @@ public final class Cluster implements AutoCloseable {
         this.implementation = implementation;
         this.root = Files.createTempDirectory("gantry-it-" + implementation + "-");
         this.token = "gantry-it-" + UUID.randomUUID();
-        int[] ports = freePorts(host, 3 * size);
-        List<Member> created = new ArrayList<>();
+        this.host = host;
         for (int i = 0; i < size; i++) {
-            String name = "m" + (i + 1);
-            created.add(new Member(name, host, ports[3 * i], ports[3 * i + 1], ports[3 * i + 2],
-                    Files.createDirectory(root.resolve(name))));
+            members.add(createMember("m" + (i + 1)));
         }
-        this.members = List.copyOf(created);
+        String initialCluster = initialCluster(members);
+        members.forEach(member -> member.bootstrap(initialCluster, "new"));
         // Members must not outlive the test JVM, even when it dies without closing the cluster.
         this.killOnExit = new Thread(() -> members.forEach(member -> signal(member, true)), "kill " + root);
         Runtime.getRuntime().addShutdownHook(killOnExit);
@@ -120,12 +123,58 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Prepares a member that will join this running cluster: its ports, its directory, and flags naming the
+     * members running now plus itself with {@code --initial-cluster-state existing}. It is not started: add it with
+     * {@code etcdctl member add} first, then {@link #startNew start} it.
+     */
+    public Member newMember(String name) {
+        try {
+            Member member = createMember(name);
+            List<Member> cluster = new ArrayList<>(running());
+            cluster.add(member);
+            member.bootstrap(initialCluster(cluster), "existing");
+            members.add(member);
+            return member;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare member " + name, e);
+        }
+    }
+
+    /** Starts a member prepared by {@link #newMember} and waits until it is ready. */
+    public void startNew(Member member) {
+        launch(member);
+        awaitReady(List.of(member));
+    }
+
+    /** Drops a member that has left the cluster (it was removed and has exited) from {@link #members()}. */
+    public void forget(Member member) {
+        if (member.isRunning()) {
+            throw new IllegalStateException(member + " is still running");
+        }
+        members.remove(member);
+        member.channel().shutdownNow();
+    }
+
+    private Member createMember(String name) throws IOException {
+        int[] ports;
+        do { // ports once given to a member stay its own, even while it is stopped
+            ports = freePorts(host, 3);
+        } while (Arrays.stream(ports).anyMatch(usedPorts::contains));
+        Arrays.stream(ports).forEach(usedPorts::add);
+        return new Member(name, host, ports[0], ports[1], ports[2], Files.createDirectory(root.resolve(name)));
+    }
+
+    private static String initialCluster(List<Member> members) {
+        return members.stream().map(peer -> peer.name() + "=" + peer.peerUrl()).collect(Collectors.joining(","));
+    }
+
     public Implementation implementation() {
         return implementation;
     }
 
     public List<Member> members() {
-        return members;
+        return List.copyOf(members);
     }
 
     public Member member(String name) {
@@ -254,9 +303,6 @@ public final class Cluster implements AutoCloseable {
     }
 
     private List<String> flags(Member member) {
-        String initialCluster = members.stream()
-                .map(peer -> peer.name() + "=" + peer.peerUrl())
-                .collect(Collectors.joining(","));
         return Stream.concat(Stream.of(
                 "--name", member.name(),
                 "--data-dir", member.dataDir().toString(),
@@ -264,9 +310,9 @@ public final class Cluster implements AutoCloseable {
                 "--advertise-client-urls", member.clientUrl(),
                 "--listen-peer-urls", member.peerUrl(),
                 "--initial-advertise-peer-urls", member.peerUrl(),
-                "--initial-cluster", initialCluster,
-                // "new" also on restarts: both implementations ignore it when the data dir holds a member.
-                "--initial-cluster-state", "new",
+                // Both implementations ignore these two on restarts, when the data dir holds a member.
+                "--initial-cluster", member.initialCluster(),
+                "--initial-cluster-state", member.clusterState(),
                 "--initial-cluster-token", token,
                 "--heartbeat-interval", HEARTBEAT_MS,
                 "--election-timeout", ELECTION_MS), Stream.concat(gantryFlags(member), extraFlags.stream())).toList();

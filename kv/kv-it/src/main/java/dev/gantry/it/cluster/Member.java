@@ -31,6 +31,9 @@ public final class Member {
     private final ManagedChannel channel;
     private volatile Process process;
     private volatile long id;
+    /** {@code --initial-cluster} and {@code --initial-cluster-state} of its first start (ignored by later ones). */
+    private volatile String initialCluster;
+    private volatile String clusterState = "new";
 
     Member(String name, String host, int clientPort, int peerPort, int httpPort, Path dir) {
         this.name = name;
@@ -56,6 +59,19 @@ public final class Member {
 
     void id(long id) {
         this.id = id;
+    }
+
+    void bootstrap(String initialCluster, String clusterState) {
+        this.initialCluster = initialCluster;
+        this.clusterState = clusterState;
+    }
+
+    String initialCluster() {
+        return initialCluster;
+    }
+
+    String clusterState() {
+        return clusterState;
     }
 
     public String clientUrl() {

@@ -22,6 +22,13 @@ public final class MemberId {
         return hash(s.toString());
     }
 
+    /** The ID of a member added to a running cluster: unique by peer URLs and the time it was added, as etcd's. */
+    public static long added(List<String> peerUrls, String clusterToken, long addedAtMillis) {
+        StringBuilder s = new StringBuilder("added\n").append(clusterToken).append('\n').append(addedAtMillis);
+        peerUrls.stream().sorted().forEach(u -> s.append('\n').append(u));
+        return hash(s.toString());
+    }
+
     public static long cluster(String clusterToken, Collection<Long> memberIds) {
         StringBuilder s = new StringBuilder("cluster\n").append(clusterToken);
         memberIds.stream().sorted(Long::compareUnsigned).forEach(id -> s.append('\n').append(Long.toUnsignedString(id)));

@@ -28,6 +28,8 @@ import jetbrains.exodus.env.Store;
 import jetbrains.exodus.env.StoreConfig;
 import jetbrains.exodus.env.Transaction;
 
+import dev.gantry.kv.api.raft.MemberSet;
+
 /**
  * etcd's multi-version key-value store on one JetBrains Xodus environment.
  *
@@ -70,6 +72,8 @@ public final class MvccStore implements AutoCloseable {
     private volatile long compactRevision;
     private volatile long appliedIndex;
     private volatile long appliedTerm;
+    /** The committed member set, cached: every gRPC call asks whether this member is a learner. */
+    private volatile MemberSet members;
 
     private MvccStore(Path dir) {
         this.dir = dir;
@@ -106,6 +110,7 @@ public final class MvccStore implements AutoCloseable {
             compactRevision = metaLong(txn, COMPACT_REVISION);
             appliedIndex = metaLong(txn, APPLIED_INDEX);
             appliedTerm = metaLong(txn, APPLIED_TERM);
+            members = new MvccView(this, txn, revision, compactRevision).members();
         });
     }
 
@@ -116,6 +121,11 @@ public final class MvccStore implements AutoCloseable {
 
     public long compactRevision() {
         return compactRevision;
+    }
+
+    /** The cluster's members as of the last commit. */
+    public MemberSet members() {
+        return members;
     }
 
     /** The last Raft index whose effects are in this store (as of the last commit). */
@@ -161,6 +171,9 @@ public final class MvccStore implements AutoCloseable {
             }
             revision = view.revision();
             compactRevision = view.compactRevision();
+            if (view.changedMembers != null) {
+                members = view.changedMembers;
+            }
             appliedTerm = term;
             appliedIndex = index;
             return result;
@@ -169,6 +182,19 @@ public final class MvccStore implements AutoCloseable {
                 txn.abort();
             }
         }
+    }
+
+    /**
+     * Writes the member set a new store starts with (see {@code ClusterIdentity#initialMembers}); a store that has
+     * applied anything, or has members already (restored from a snapshot), is left as it is.
+     */
+    public void seedMembers(MemberSet initial) {
+        env.executeInExclusiveTransaction(txn -> {
+            if (metaLong(txn, APPLIED_INDEX) == 0 && meta.get(txn, MEMBERS) == null) {
+                meta.put(txn, MEMBERS, new ArrayByteIterable(initial.toByteArray()));
+                members = initial;
+            }
+        });
     }
 
     /** etcd's Defragment: asks Xodus to reclaim the space of obsolete log files now, instead of when it gets to it. */

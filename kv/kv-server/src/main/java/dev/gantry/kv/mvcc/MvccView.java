@@ -31,6 +31,8 @@ public final class MvccView {
     private final Transaction txn;
     private long revision;
     private long compactRevision;
+    /** The member set this write transaction wrote, if any: the store caches it once committed. */
+    MemberSet changedMembers;
     private boolean changed;
     private int sub;
     /** What this write view changed, in order: for the watchers and the lessor once the entry commits. */
@@ -103,6 +105,7 @@ public final class MvccView {
 
     public void setMembers(MemberSet members) {
         store.meta().put(txn, MvccStore.MEMBERS, new ArrayByteIterable(members.toByteArray()));
+        changedMembers = members;
     }
 
     /** Whether the current command has written anything yet. */

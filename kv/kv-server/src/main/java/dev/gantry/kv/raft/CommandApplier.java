@@ -5,8 +5,8 @@ import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.api.raft.CommandBatch;
 import dev.gantry.kv.api.raft.CommandError;
 import dev.gantry.kv.api.raft.CommandResult;
-import dev.gantry.kv.api.raft.MemberAttributes;
 import dev.gantry.kv.api.raft.MemberSet;
+import dev.gantry.kv.cluster.Membership;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.mvcc.KvApplier;
 import dev.gantry.kv.mvcc.LeaseApplier;
@@ -39,10 +39,11 @@ final class CommandApplier {
                 case COMPACTION -> result.setCompaction(KvApplier.compact(view, command.getCompaction()));
                 case LEASE_GRANT -> result.setLeaseGrant(LeaseApplier.grant(view, command.getLeaseGrant()));
                 case LEASE_REVOKE -> result.setLeaseRevoke(LeaseApplier.revoke(view, command.getLeaseRevoke()));
-                case PUBLISH_MEMBER -> {
-                    publish(view, command.getPublishMember());
-                    result.setDone(true);
-                }
+                case PUBLISH_MEMBER -> result.setMembers(changeMembers(view, Membership.publish(view.members(), command.getPublishMember())));
+                case MEMBER_ADD -> result.setMembers(changeMembers(view, Membership.add(view.members(), command.getMemberAdd())));
+                case MEMBER_REMOVE -> result.setMembers(changeMembers(view, Membership.remove(view.members(), command.getMemberRemove())));
+                case MEMBER_UPDATE -> result.setMembers(changeMembers(view, Membership.update(view.members(), command.getMemberUpdate())));
+                case MEMBER_PROMOTE -> result.setMembers(changeMembers(view, Membership.promote(view.members(), command.getMemberPromote())));
                 default -> throw new IllegalStateException("unknown command in the Raft log: " + command.getOpCase());
             }
             return result.build();
@@ -58,13 +59,8 @@ final class CommandApplier {
         }
     }
 
-    private static void publish(MvccView view, MemberAttributes attributes) {
-        MemberSet.Builder members = MemberSet.newBuilder();
-        for (MemberAttributes m : view.members().getMembersList()) {
-            if (m.getMemberId() != attributes.getMemberId()) {
-                members.addMembers(m);
-            }
-        }
-        view.setMembers(members.addMembers(attributes).build());
+    private static MemberSet changeMembers(MvccView view, MemberSet members) {
+        view.setMembers(members);
+        return members;
     }
 }

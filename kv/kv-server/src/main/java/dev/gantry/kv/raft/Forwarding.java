@@ -31,7 +31,11 @@ import com.google.protobuf.Parser;
 
 import dev.gantry.kv.api.etcd.LeaseTimeToLiveRequest;
 import dev.gantry.kv.api.etcd.LeaseTimeToLiveResponse;
+import dev.gantry.kv.api.raft.AdmitRequest;
+import dev.gantry.kv.api.raft.AdmitResponse;
 import dev.gantry.kv.api.raft.BatchResult;
+import dev.gantry.kv.api.raft.ClusterInfo;
+import dev.gantry.kv.api.raft.ClusterInfoRequest;
 import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.api.raft.CommandBatch;
 import dev.gantry.kv.api.raft.CommandResult;
@@ -45,6 +49,7 @@ import dev.gantry.kv.mvcc.EtcdException;
  * throughput) several times larger than if each member proposed its own. The service runs on the Raft
  * peer port, inside Ratis's gRPC server; messages are our protobufs as plain bytes, since Ratis's gRPC is
  * shaded. Lease keep-alives and time-to-live queries travel the same way: only the leader runs lease clocks.
+ * So do the questions of a member joining the cluster: what the cluster is, and (to the leader) "admit me".
  */
 final class Forwarding implements AutoCloseable {
     /** The leader answers this when it has lost leadership before proposing anything: safe to send elsewhere. */
@@ -53,12 +58,21 @@ final class Forwarding implements AutoCloseable {
     private static final MethodDescriptor<byte[], byte[]> PROPOSE = method("Propose");
     private static final MethodDescriptor<byte[], byte[]> KEEP_ALIVE = method("LeaseKeepAlive");
     private static final MethodDescriptor<byte[], byte[]> TIME_TO_LIVE = method("LeaseTimeToLive");
+    private static final MethodDescriptor<byte[], byte[]> CLUSTER_INFO = method("ClusterInfo");
+    private static final MethodDescriptor<byte[], byte[]> ADMIT = method("Admit");
 
     /** What only the leader can answer about leases (their expiry clocks run there). */
     interface LeaderLeases {
         CompletableFuture<KeepAliveTtls> keepAlive(KeepAliveBatch batch);
 
         CompletableFuture<LeaseTimeToLiveResponse> timeToLive(LeaseTimeToLiveRequest request);
+    }
+
+    /** What members joining the cluster ask: any member describes the cluster, the leader admits them. */
+    interface Joining {
+        ClusterInfo clusterInfo();
+
+        CompletableFuture<AdmitResponse> admit(AdmitRequest request);
     }
 
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -74,8 +88,11 @@ final class Forwarding implements AutoCloseable {
      */
     static ServerServiceDefinition service(BooleanSupplier isLeader,
                                            Function<Command, CompletableFuture<CommandResult>> propose,
-                                           BooleanSupplier isLeaseLeader, LeaderLeases leases) {
+                                           BooleanSupplier isLeaseLeader, LeaderLeases leases, Joining joining) {
         return ServerServiceDefinition.builder("gantry.Forwarding")
+                .addMethod(CLUSTER_INFO, leaderCall(() -> true, ClusterInfoRequest.parser(),
+                        request -> CompletableFuture.supplyAsync(joining::clusterInfo)))
+                .addMethod(ADMIT, leaderCall(isLeader, AdmitRequest.parser(), joining::admit))
                 .addMethod(KEEP_ALIVE, leaderCall(isLeaseLeader, KeepAliveBatch.parser(), leases::keepAlive))
                 .addMethod(TIME_TO_LIVE, leaderCall(isLeaseLeader, LeaseTimeToLiveRequest.parser(), leases::timeToLive))
                 .addMethod(PROPOSE, leaderCall(isLeader, CommandBatch.parser(), batch -> proposeAll(batch, propose)))
@@ -130,6 +147,14 @@ final class Forwarding implements AutoCloseable {
 
     CompletableFuture<LeaseTimeToLiveResponse> timeToLive(String address, LeaseTimeToLiveRequest request) {
         return call(address, TIME_TO_LIVE, request, LeaseTimeToLiveResponse.parser());
+    }
+
+    CompletableFuture<ClusterInfo> clusterInfo(String address) {
+        return call(address, CLUSTER_INFO, ClusterInfoRequest.getDefaultInstance(), ClusterInfo.parser());
+    }
+
+    CompletableFuture<AdmitResponse> admit(String address, AdmitRequest request) {
+        return call(address, ADMIT, request, AdmitResponse.parser());
     }
 
     private <R> CompletableFuture<R> call(String address, MethodDescriptor<byte[], byte[]> method, Message request,

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,6 +18,7 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.server.GrpcServices;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -26,6 +26,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.TimeDuration;
@@ -38,6 +39,9 @@ import dev.gantry.kv.api.etcd.LeaseRevokeRequest;
 import dev.gantry.kv.api.etcd.LeaseTimeToLiveRequest;
 import dev.gantry.kv.api.etcd.LeaseTimeToLiveResponse;
 import dev.gantry.kv.api.etcd.Member;
+import dev.gantry.kv.api.etcd.MemberPromoteRequest;
+import dev.gantry.kv.api.etcd.MemberRemoveRequest;
+import dev.gantry.kv.api.etcd.MemberUpdateRequest;
 import dev.gantry.kv.api.etcd.ResponseHeader;
 import dev.gantry.kv.api.raft.BatchResult;
 import dev.gantry.kv.api.raft.Command;
@@ -45,10 +49,15 @@ import dev.gantry.kv.api.raft.CommandBatch;
 import dev.gantry.kv.api.raft.CommandResult;
 import dev.gantry.kv.api.raft.KeepAliveBatch;
 import dev.gantry.kv.api.raft.KeepAliveTtls;
+import dev.gantry.kv.api.raft.AdmitRequest;
+import dev.gantry.kv.api.raft.AdmitResponse;
+import dev.gantry.kv.api.raft.ClusterInfo;
 import dev.gantry.kv.api.raft.MemberAttributes;
 import dev.gantry.kv.api.raft.MemberSet;
 import dev.gantry.kv.cluster.ClusterIdentity;
 import dev.gantry.kv.cluster.MemberConfig;
+import dev.gantry.kv.cluster.MemberId;
+import dev.gantry.kv.cluster.Membership;
 import dev.gantry.kv.cluster.Urls;
 import dev.gantry.kv.lease.Lessor;
 import dev.gantry.kv.mvcc.EtcdError;
@@ -75,12 +84,16 @@ public final class KvMember implements AutoCloseable {
     private static final int LEASE_REVOKES_PER_TICK = 100;
     /** A lease call waiting for a leader (or for this leader to be ready) looks again after this long. */
     private static final long LEASE_RETRY_MS = 100;
+    /** How often membership is tended: admission of a joined member, the leader's reconciliation, removal. */
+    private static final long MEMBERSHIP_TICK_MS = 500;
+    private static final long JOIN_RETRY_MS = 500;
 
     private final MemberConfig config;
     private final ClusterIdentity identity;
     /** Hashes of the identity, computed once: every response header carries them. */
     private final long memberId;
     private final long clusterId;
+    private final RaftPeerId selfPeerId;
     private final MvccStore store;
     private final RaftServer server;
     private final RaftGroupId groupId;
@@ -99,48 +112,85 @@ public final class KvMember implements AutoCloseable {
     private final WatchHub watchHub;
     private final ExecutorService watchSenders;
     private final long requestTimeoutMs;
+    private final ScheduledExecutorService membershipThread;
+    private final MembershipReconciler reconciler;
+    /** Where a joining member asks to be admitted: the voters it knew of when it started. */
+    private final List<String> knownVoters;
     private volatile RaftServer.Division division;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private final CompletableFuture<Void> removed = new CompletableFuture<>();
+    private final boolean learnerWhenJoined;
+    /**
+     * Whether the leader has confirmed this member is in the Raft configuration. A joined member asks once per
+     * start (the leader answers at once if it already is): its own view of the configuration cannot tell, since
+     * a learner starts with itself in it.
+     */
+    private volatile boolean admitted;
+    /** When this member first saw its own removal applied (System.nanoTime), 0 before; membership thread only. */
+    private long removedSeen;
 
     private KvMember(MemberConfig config) throws IOException {
         this.config = config;
-        this.identity = ClusterIdentity.loadOrCreate(config);
+        // etcd's request timeout: 5 s + 2 × election timeout
+        this.requestTimeoutMs = 5000 + 2 * config.electionTimeout().toMillis();
+        this.forwarding = new Forwarding(requestTimeoutMs);
+        ClusterInfo joining = null;
+        ClusterIdentity recorded = ClusterIdentity.load(config).orElse(null);
+        if (recorded == null && !config.newCluster()) {
+            joining = askPeers(config, forwarding, requestTimeoutMs);
+            recorded = ClusterIdentity.join(config, joining);
+        }
+        this.identity = recorded != null ? recorded : ClusterIdentity.loadOrCreate(config);
         this.memberId = identity.memberId();
         this.clusterId = identity.clusterId();
+        this.selfPeerId = RaftPeers.id(memberId);
         this.store = MvccStore.open(config.memberDir().resolve("kv"));
+        store.seedMembers(identity.initialMembers());
+        MemberSet members = store.members();
+        if (members.getRemovedList().contains(memberId)) {
+            store.close();
+            throw new IllegalStateException("member " + MemberId.hex(memberId) + " was removed from the cluster and "
+                    + "cannot serve again; to bring this machine back, delete " + config.dataDir()
+                    + ", run 'etcdctl member add', and start with --initial-cluster-state existing");
+        }
+        MemberSet known = joining != null ? joining.getMembers() : members;
+        this.learnerWhenJoined = Membership.find(known, memberId).map(MemberAttributes::getIsLearner).orElse(false);
+        this.knownVoters = known.getMembersList().stream()
+                .filter(m -> !m.getIsLearner() && m.getMemberId() != memberId)
+                .map(m -> RaftPeers.of(m).getAddress()).toList();
         this.lessor = new Lessor();
         lessor.reset(KvStateMachine.leaseTtls(store));
         this.watchHub = new WatchHub(store, config.watchProgressNotifyInterval());
         this.watchSenders = Executors.newFixedThreadPool(2, new DaemonThreads("kv-watch-send"));
         this.stateMachine = new KvStateMachine(store, watchHub, lessor, config.electionTimeout().toNanos());
-        RaftGroup group = group();
-        this.groupId = group.getGroupId();
+        this.groupId = RaftGroupId.valueOf(identity.groupId());
         RaftProperties properties = RaftSettings.server(config);
         Parameters parameters = new Parameters();
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
                 ? builder.addService(Forwarding.service(() -> division().isLeader(), this::proposeOnLeader,
-                        lessor::isPrimary, localLeases))
+                        lessor::isPrimary, localLeases, new JoiningMembers()))
                 : builder);
         this.server = RaftServer.newBuilder()
-                .setServerId(RaftPeerId.valueOf(identity.name()))
-                .setGroup(group)
+                .setServerId(selfPeerId)
+                .setGroup(serverGroup(known))
                 .setProperties(properties)
                 .setParameters(parameters)
                 .setStateMachine(stateMachine)
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
-        // etcd's request timeout: 5 s + 2 × election timeout
-        this.requestTimeoutMs = 5000 + 2 * config.electionTimeout().toMillis();
         this.client = RaftClient.newBuilder()
                 .setProperties(RaftSettings.client(config))
-                .setRaftGroup(group)
+                .setRaftGroup(RaftGroup.valueOf(groupId, (joining != null ? joining.getMembers() : members).getMembersList()
+                        .stream().filter(m -> !m.getIsLearner()).map(RaftPeers::of).toList()))
                 .setClientId(ClientId.randomId())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                         (int) (requestTimeoutMs / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
-        this.raft = new RaftGateway(server, groupId, RaftPeerId.valueOf(identity.name()), client, PROPOSALS_IN_FLIGHT);
+        this.raft = new RaftGateway(server, groupId, selfPeerId, client, PROPOSALS_IN_FLIGHT);
         this.proposer = new Proposer(this::submit, PROPOSALS_IN_FLIGHT);
-        this.forwarding = new Forwarding(requestTimeoutMs);
+        this.membershipThread = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-membership"));
+        this.reconciler = new MembershipReconciler(() -> raftDivision().getRaftConf(),
+                () -> store.members(), client);
         this.keepAlives = new KeepAliveBatcher(forwarding::keepAlive);
         this.readIndexThread = Executors.newSingleThreadExecutor(new DaemonThreads("kv-read-index"));
         this.readBarrier = new ReadBarrier(raft, readIndexThread);
@@ -155,26 +205,82 @@ public final class KvMember implements AutoCloseable {
             KvMember member = new KvMember(config);
             member.server.start();
             member.publishAttributes();
+            member.membershipThread.scheduleWithFixedDelay(member::tendMembership, 0, MEMBERSHIP_TICK_MS,
+                    TimeUnit.MILLISECONDS);
             member.timer.scheduleWithFixedDelay(member::expireLeases, LEASE_EXPIRY_TICK_MS, LEASE_EXPIRY_TICK_MS,
                     TimeUnit.MILLISECONDS);
             member.startAutoCompaction();
-            LOG.infof("member %s (%s) started: peers %s, data in %s", member.identity.name(),
-                    Long.toHexString(member.memberId()), member.identity.initialCluster(), config.dataDir().toAbsolutePath());
+            LOG.infof("member %s (%s) started%s, data in %s", member.identity.name(), MemberId.hex(member.memberId()),
+                    member.identity.joined() ? " (joined a running cluster)" : ": initial cluster " + member.identity.initialCluster(),
+                    config.dataDir().toAbsolutePath());
             return member;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the KV member: " + e.getMessage(), e);
         }
     }
 
-    private RaftGroup group() {
-        List<RaftPeer> peers = new ArrayList<>();
-        for (Map.Entry<String, List<URI>> m : identity.initialCluster().entrySet()) {
-            peers.add(RaftPeer.newBuilder()
-                    .setId(m.getKey())
-                    .setAddress(Urls.hostPort(m.getValue().get(0)))
-                    .build());
+    /**
+     * The Raft group the server starts with: the initial members for a member of a new cluster; none for a member
+     * joining a running one, which learns the configuration from the leader once admitted. (On restarts Ratis
+     * uses the configuration recorded in its own log instead.)
+     */
+    private RaftGroup serverGroup(MemberSet known) {
+        if (identity.joined() && learnerWhenJoined) {
+            // A learner starts as a Ratis listener in the cluster it joins: Ratis starts a peer outside the
+            // configuration as "initializing", and only staging (which listeners skip) would ever end that.
+            List<RaftPeer> peers = new ArrayList<>(known.getMembersList().stream()
+                    .filter(m -> !m.getIsLearner() && m.getMemberId() != memberId).map(RaftPeers::of).toList());
+            peers.add(RaftPeer.newBuilder().setId(selfPeerId).setAddress(RaftPeers.of(Membership.find(known, memberId)
+                    .orElseThrow()).getAddress()).setStartupRole(RaftPeerRole.LISTENER).build());
+            return RaftGroup.valueOf(groupId, peers);
         }
-        return RaftGroup.valueOf(RaftGroupId.valueOf(identity.groupId()), peers);
+        if (identity.joined()) {
+            return RaftGroup.valueOf(groupId);
+        }
+        return RaftGroup.valueOf(groupId, identity.initialMembers().getMembersList().stream().map(RaftPeers::of).toList());
+    }
+
+    /**
+     * What a member starting with {@code --initial-cluster-state existing} learns from the peers named in its
+     * {@code --initial-cluster}: the cluster's identity and members (the first peer that answers and already
+     * lists this member wins; a peer that has not applied the {@code member add} yet is asked again).
+     */
+    private static ClusterInfo askPeers(MemberConfig config, Forwarding forwarding, long timeoutMs) {
+        List<String> ownUrls = config.advertisePeerUrls().stream().map(URI::toString).toList();
+        List<String> peers = config.initialCluster().entrySet().stream()
+                .filter(m -> !m.getKey().equals(config.name()))
+                .map(m -> Urls.hostPort(m.getValue().get(0))).toList();
+        if (peers.isEmpty()) {
+            throw new IllegalArgumentException("--initial-cluster-state existing: --initial-cluster must name the "
+                    + "running members to join, besides this one");
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * timeoutMs);
+        ClusterInfo last = null;
+        Throwable lastError = null;
+        while (System.nanoTime() < deadline) {
+            for (String peer : peers) {
+                try {
+                    ClusterInfo info = forwarding.clusterInfo(peer).get(timeoutMs, TimeUnit.MILLISECONDS);
+                    if (Membership.withPeerUrls(info.getMembers(), ownUrls).isPresent()) {
+                        return info;
+                    }
+                    last = info;
+                } catch (Exception e) {
+                    lastError = e;
+                }
+            }
+            try {
+                Thread.sleep(JOIN_RETRY_MS); // a retry interval between rounds of asking, not synchronisation
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (last != null) {
+            return last; // ClusterIdentity.join explains that this member was not added
+        }
+        throw new IllegalStateException("cannot join: no member of " + peers + " answered"
+                + (lastError != null ? " (" + lastError.getMessage() + ")" : ""), lastError);
     }
 
     /**
@@ -185,17 +291,29 @@ public final class KvMember implements AutoCloseable {
         Command publish = Command.newBuilder().setPublishMember(MemberAttributes.newBuilder()
                 .setMemberId(memberId())
                 .setName(identity.name())
-                .addAllClientUrls(config.advertiseClientUrls().stream().map(URI::toString).toList())
-                .addAllPeerUrls(identity.initialCluster().get(identity.name()).stream().map(URI::toString).toList()))
+                .addAllClientUrls(config.advertiseClientUrls().stream().map(URI::toString).toList()))
                 .build();
-        propose(publish).thenCompose(applied -> read(true, view -> null)).whenComplete((r, e) -> {
+        propose(publish).whenComplete((r, e) -> {
             if (e == null) {
-                started.complete(null);
+                awaitPublished(publish.getPublishMember());
             } else if (!timer.isShutdown()) {
                 LOG.debugf("publishing member attributes failed (%s); retrying", e.getMessage());
                 timer.schedule(this::publishAttributes, 500, TimeUnit.MILLISECONDS);
             }
         });
+    }
+
+    /** Waits until this member has applied its own announcement (learners cannot use a read-index round). */
+    private void awaitPublished(MemberAttributes published) {
+        boolean applied = Membership.find(store.members(), memberId)
+                .filter(m -> m.getName().equals(published.getName())
+                        && m.getClientUrlsList().equals(published.getClientUrlsList()))
+                .isPresent();
+        if (applied) {
+            started.complete(null);
+        } else if (!timer.isShutdown()) {
+            timer.schedule(() -> awaitPublished(published), 100, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -216,6 +334,140 @@ public final class KvMember implements AutoCloseable {
         }
         return forwarding.forward(peer.getAddress(), batch).exceptionallyCompose(e ->
                 Forwarding.isNotLeader(e) ? raft.proposeViaClient(batch) : CompletableFuture.failedFuture(e));
+    }
+
+    // ---- membership ----
+
+    /**
+     * etcd's MemberAdd: records a new member (voter or learner) under a fresh ID. It enters the Raft configuration
+     * once it starts with {@code --initial-cluster-state existing} and the leader has caught it up.
+     */
+    public CompletableFuture<MemberChange> addMember(List<String> peerUrls, boolean learner) {
+        try {
+            peerUrls.forEach(url -> Urls.parse("peer-urls", url));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(EtcdError.MEMBER_BAD_URLS.exception());
+        }
+        if (peerUrls.isEmpty()) {
+            return CompletableFuture.failedFuture(EtcdError.MEMBER_BAD_URLS.exception());
+        }
+        Member member = Member.newBuilder()
+                .setID(MemberId.added(peerUrls, identity.clusterToken(), System.currentTimeMillis()))
+                .addAllPeerURLs(peerUrls)
+                .setIsLearner(learner)
+                .build();
+        return changeMembers(Command.newBuilder().setMemberAdd(member).build())
+                .thenApply(change -> new MemberChange(member, change.members()));
+    }
+
+    /** etcd's MemberRemove; the leader then takes the member out of the Raft configuration, and it shuts down. */
+    public CompletableFuture<MemberChange> removeMember(long id) {
+        return changeMembers(Command.newBuilder().setMemberRemove(MemberRemoveRequest.newBuilder().setID(id)).build());
+    }
+
+    public CompletableFuture<MemberChange> updateMember(long id, List<String> peerUrls) {
+        try {
+            peerUrls.forEach(url -> Urls.parse("peer-urls", url));
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(EtcdError.MEMBER_BAD_URLS.exception());
+        }
+        return changeMembers(Command.newBuilder().setMemberUpdate(MemberUpdateRequest.newBuilder().setID(id)
+                .addAllPeerURLs(peerUrls)).build());
+    }
+
+    /**
+     * etcd's MemberPromote: only a learner that has started and been caught up (it is in the Raft configuration,
+     * which Ratis admits it to only once caught up) may become a voter.
+     */
+    public CompletableFuture<MemberChange> promoteMember(long id) {
+        MemberAttributes member = Membership.find(store.members(), id).orElse(null);
+        if (member != null && member.getIsLearner()
+                && raftDivision().getRaftConf().getPeer(RaftPeers.id(id), RaftPeerRole.LISTENER) == null) {
+            return CompletableFuture.failedFuture(EtcdError.LEARNER_NOT_READY.exception());
+        }
+        return changeMembers(Command.newBuilder().setMemberPromote(MemberPromoteRequest.newBuilder().setID(id)).build());
+    }
+
+    /** A membership change as applied: the member added (for MemberAdd), and the members right after it. */
+    public record MemberChange(Member member, List<Member> members) {
+    }
+
+    private CompletableFuture<MemberChange> changeMembers(Command command) {
+        return execute(command).thenApply(result -> new MemberChange(null, etcdMembers(result.getMembers())));
+    }
+
+    /** Completes when this member has been removed from the cluster and should stop (etcd exits). */
+    public CompletableFuture<Void> removed() {
+        return removed;
+    }
+
+    /**
+     * Runs on the membership thread: a joined member asks to be admitted until it is in the configuration; the
+     * leader makes the configuration follow the member set; a removed member, once no longer leading, reports it.
+     */
+    private void tendMembership() {
+        try {
+            MemberSet members = store.members();
+            if (members.getRemovedList().contains(memberId)) {
+                // Stay until the configuration without this member is in the log: until then the leader may still
+                // need this member's vote to commit it (say, removing one of two members).
+                RaftConfiguration conf = raftDivision().getRaftConf();
+                boolean inConfiguration = division().isAlive() && (!conf.getPreviousPeers().isEmpty()
+                        || conf.getPeer(selfPeerId, RaftPeerRole.FOLLOWER, RaftPeerRole.LISTENER) != null);
+                if (removedSeen == 0) {
+                    removedSeen = System.nanoTime();
+                }
+                boolean overdue = System.nanoTime() - removedSeen > TimeUnit.MILLISECONDS.toNanos(2 * requestTimeoutMs);
+                if (inConfiguration && isLeader()) {
+                    reconciler.reconcile(); // takes this member out: Ratis hands leadership on and stops this server
+                } else if ((!inConfiguration || overdue) && !removed.isDone()) {
+                    LOG.warnf("this member (%s) has been removed from the cluster; stopping", MemberId.hex(memberId));
+                    removed.complete(null);
+                }
+                return;
+            }
+            if (isLeader()) {
+                reconciler.reconcile();
+            } else if (identity.joined() && !admitted) {
+                askToBeAdmitted();
+            }
+        } catch (Exception e) {
+            LOG.debugf("membership: %s", e.getMessage());
+        }
+    }
+
+    private void askToBeAdmitted() throws InterruptedException {
+        AdmitRequest request = AdmitRequest.newBuilder().setMemberId(memberId).build();
+        for (String peer : knownVoters) {
+            try {
+                forwarding.admit(peer, request).get(requestTimeoutMs, TimeUnit.MILLISECONDS);
+                admitted = true;
+                LOG.infof("admitted into the cluster by %s", peer);
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.debugf("%s did not admit this member: %s", peer, e.getMessage());
+            }
+        }
+    }
+
+    /** The peer-port questions of joining members. */
+    private final class JoiningMembers implements Forwarding.Joining {
+        @Override
+        public ClusterInfo clusterInfo() {
+            return identity.clusterInfo(store.members());
+        }
+
+        @Override
+        public CompletableFuture<AdmitResponse> admit(AdmitRequest request) {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    reconciler.admit(request.getMemberId());
+                    return AdmitResponse.getDefaultInstance();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, membershipThread);
+        }
     }
 
     /** A command forwarded by a follower, proposed by this member, the leader. */
@@ -297,7 +549,7 @@ public final class KvMember implements AutoCloseable {
             attempt = local.apply(request);
         } else {
             RaftPeerId leader = division().getLeaderId();
-            RaftPeer peer = leader == null || leader.toString().equals(identity.name())
+            RaftPeer peer = leader == null || leader.equals(selfPeerId)
                     ? null : raftDivision().getRaftConf().getPeer(leader);
             attempt = peer == null
                     ? CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception())
@@ -434,7 +686,7 @@ public final class KvMember implements AutoCloseable {
     /** The leader's member ID, or 0 while there is none. */
     public long leaderId() {
         RaftPeerId leader = division().getLeaderId();
-        return leader == null ? 0 : identity.memberId(leader.toString());
+        return leader == null ? 0 : RaftPeers.memberId(leader);
     }
 
     public boolean hasLeader() {
@@ -471,14 +723,14 @@ public final class KvMember implements AutoCloseable {
         if (!isLeader()) {
             return CompletableFuture.failedFuture(EtcdError.NOT_LEADER.exception());
         }
-        String target = identity.membersById().get(targetId);
-        if (target == null) {
+        RaftPeerId target = RaftPeers.id(targetId);
+        if (raftDivision().getRaftConf().getPeer(target, RaftPeerRole.FOLLOWER) == null) {
             return CompletableFuture.failedFuture(EtcdError.BAD_LEADER_TRANSFEREE.exception());
         }
         return CompletableFuture.runAsync(() -> {
             try {
                 org.apache.ratis.protocol.RaftClientReply reply = client.admin()
-                        .transferLeadership(RaftPeerId.valueOf(target), requestTimeoutMs);
+                        .transferLeadership(target, requestTimeoutMs);
                 if (!reply.isSuccess()) {
                     throw RaftErrors.toEtcd(reply.getException());
                 }
@@ -535,19 +787,20 @@ public final class KvMember implements AutoCloseable {
         return identity.name();
     }
 
-    /** The members with the attributes they published (client URLs appear once a member has started). */
+    /** The members, ordered by ID as etcd lists them, with the names and client URLs they published. */
     public List<Member> members() {
-        MemberSet published = store.read(MvccView::members);
-        List<Member> members = new ArrayList<>();
-        for (Map.Entry<Long, String> m : identity.membersById().entrySet()) {
-            Member.Builder b = Member.newBuilder()
-                    .setID(m.getKey())
-                    .addAllPeerURLs(identity.initialCluster().get(m.getValue()).stream().map(URI::toString).toList());
-            published.getMembersList().stream().filter(a -> a.getMemberId() == m.getKey()).findFirst()
-                    .ifPresent(a -> b.setName(a.getName()).addAllClientURLs(a.getClientUrlsList()));
-            members.add(b.build());
-        }
-        return members;
+        return etcdMembers(store.members());
+    }
+
+    private static List<Member> etcdMembers(MemberSet members) {
+        return members.getMembersList().stream()
+                .sorted((a, b) -> Long.compareUnsigned(a.getMemberId(), b.getMemberId()))
+                .map(Membership::toEtcd).toList();
+    }
+
+    /** Whether this member is a learner, as the member set says (until this member has caught up: as when it joined). */
+    public boolean isLearner() {
+        return Membership.find(store.members(), memberId).map(MemberAttributes::getIsLearner).orElse(learnerWhenJoined);
     }
 
     private DivisionInfo division() {
@@ -571,6 +824,7 @@ public final class KvMember implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        membershipThread.shutdownNow();
         watchHub.close();
         watchSenders.shutdownNow();
         proposer.close();
