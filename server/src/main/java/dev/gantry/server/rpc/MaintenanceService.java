@@ -64,7 +64,7 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
      * An alarm as etcd lists it in Status errors (which {@code etcdctl endpoint status} prints): Go's compact
      * protobuf text, {@code memberID:3319814642761637952 alarm:NOSPACE } (the ID in decimal), zero values left out.
      */
-    static String text(AlarmMember alarm) {
+    private static String text(AlarmMember alarm) {
         StringBuilder text = new StringBuilder();
         if (alarm.getMemberID() != 0) {
             text.append("memberID:").append(Long.toUnsignedString(alarm.getMemberID())).append(' ');
