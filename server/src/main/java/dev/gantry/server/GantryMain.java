@@ -56,6 +56,11 @@ public final class GantryMain {
               --auto-compaction-retention VALUE    periodic: keep this much history (hours, or a duration
                                                    such as 30m); revision: keep this many revisions;
                                                    0 (default) turns automatic compaction off
+              --quota-backend-bytes N              the most bytes a member's store may take (default 0:
+                                                   2 GiB; at most 8 GiB suggested). Past it the cluster
+                                                   raises a NOSPACE alarm and refuses puts, txns with puts
+                                                   and lease grants until an operator compacts, defrags
+                                                   every member and runs 'etcdctl alarm disarm'
 
             The initial-cluster flags only matter the first time a data directory is used: a member
             restarted on its data directory rejoins its cluster. URLs may be IPv6: http://[::1]:2379.
@@ -166,7 +171,8 @@ public final class GantryMain {
             "name", "data-dir", "listen-client-urls", "listen-http-urls", "advertise-client-urls", "listen-peer-urls",
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
             "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count",
-            "experimental-watch-progress-notify-interval", "auto-compaction-mode", "auto-compaction-retention");
+            "experimental-watch-progress-notify-interval", "auto-compaction-mode", "auto-compaction-retention",
+            "quota-backend-bytes");
 
     private static void fail(PrintStream err, String message) {
         err.println("gantry server: " + message);

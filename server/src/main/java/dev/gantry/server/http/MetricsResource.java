@@ -35,6 +35,7 @@ public class MetricsResource {
                 member.proposalsPending());
         out.counter("etcd_server_proposals_failed_total", "The total number of failed proposals seen.",
                 member.proposalsFailed());
+        out.gauge("etcd_server_quota_backend_bytes", "Current backend storage quota size in bytes.", member.quotaBytes());
         out.gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes.",
                 member.dbSize());
         out.gauge("etcd_mvcc_db_total_size_in_use_in_bytes", "Total size of the underlying database logically in use in bytes.",

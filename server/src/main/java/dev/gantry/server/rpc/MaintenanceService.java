@@ -4,8 +4,10 @@ import java.util.concurrent.CompletableFuture;
 
 import jakarta.inject.Inject;
 
+import dev.gantry.kv.api.etcd.AlarmMember;
 import dev.gantry.kv.api.etcd.AlarmRequest;
 import dev.gantry.kv.api.etcd.AlarmResponse;
+import dev.gantry.kv.api.etcd.AlarmType;
 import dev.gantry.kv.api.etcd.DefragmentRequest;
 import dev.gantry.kv.api.etcd.DefragmentResponse;
 import dev.gantry.kv.api.etcd.HashKVRequest;
@@ -17,6 +19,9 @@ import dev.gantry.kv.api.etcd.MoveLeaderResponse;
 import dev.gantry.kv.api.etcd.MutinyMaintenanceGrpc;
 import dev.gantry.kv.api.etcd.StatusRequest;
 import dev.gantry.kv.api.etcd.StatusResponse;
+import dev.gantry.kv.api.raft.Command;
+import dev.gantry.kv.mvcc.AlarmApplier;
+import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.raft.KvMember;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
@@ -38,7 +43,7 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
     public Uni<StatusResponse> status(StatusRequest request) {
         return Calls.unary(member, () -> {
             long dbSize = member.dbSize();
-            return CompletableFuture.completedFuture(StatusResponse.newBuilder()
+            StatusResponse.Builder status = StatusResponse.newBuilder()
                     .setHeader(member.header())
                     .setVersion(ETCD_API_VERSION)
                     .setDbSize(dbSize)
@@ -47,9 +52,28 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
                     .setRaftIndex(member.committedIndex())
                     .setRaftTerm(member.raftTerm())
                     .setRaftAppliedIndex(member.appliedIndex())
-                    .setIsLearner(member.isLearner())
-                    .build());
+                    .setIsLearner(member.isLearner());
+            if (status.getLeader() == 0) {
+                status.addErrors(EtcdError.NO_LEADER.message());
+            }
+            member.alarms().forEach(alarm -> status.addErrors(text(alarm)));
+            return CompletableFuture.completedFuture(status.build());
         });
+    }
+
+    /**
+     * An alarm as etcd lists it in Status errors (which {@code etcdctl endpoint status} prints): Go's compact
+     * protobuf text, {@code memberID:3319814642761637952 alarm:NOSPACE } (the ID in decimal), zero values left out.
+     */
+    private static String text(AlarmMember alarm) {
+        StringBuilder text = new StringBuilder();
+        if (alarm.getMemberID() != 0) {
+            text.append("memberID:").append(Long.toUnsignedString(alarm.getMemberID())).append(' ');
+        }
+        if (alarm.getAlarm() != AlarmType.NONE) {
+            text.append("alarm:").append(alarm.getAlarm().name()).append(' ');
+        }
+        return text.toString();
     }
 
     @Override
@@ -68,13 +92,11 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
                 .setHash(view.hashKv(0)).setHeader(member.header(view.readRevision())).build()));
     }
 
-    /** Member-local, as etcd's: Xodus reclaims obsolete log files (compaction alone never shrinks the files). */
+    /** Member-local, as etcd's: the store is rewritten with only its live data (compaction alone never shrinks it). */
     @Override
     public Uni<DefragmentResponse> defragment(DefragmentRequest request) {
-        return Calls.unary(member, () -> {
-            member.defragment();
-            return CompletableFuture.completedFuture(DefragmentResponse.newBuilder().setHeader(member.header()).build());
-        });
+        return Calls.unary(member, () -> member.defragment()
+                .thenApply(done -> DefragmentResponse.newBuilder().setHeader(member.header()).build()));
     }
 
     @Override
@@ -83,13 +105,35 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
                 .thenApply(moved -> MoveLeaderResponse.newBuilder().setHeader(member.header()).build()));
     }
 
+    /**
+     * GET lists the alarms of a type (all for NONE; the member ID is ignored, as by etcd) after a read-index
+     * round; ACTIVATE and DEACTIVATE go through Raft. {@code etcdctl alarm disarm} lists, then deactivates
+     * each alarm listed.
+     */
     @Override
     public Uni<AlarmResponse> alarm(AlarmRequest request) {
-        if (request.getAction() != AlarmRequest.AlarmAction.GET) {
-            return Uni.createFrom().failure(Status.UNIMPLEMENTED
-                    .withDescription("alarm activate/deactivate is not supported by this version").asRuntimeException());
+        return Calls.unary(member, () -> switch (request.getAction()) {
+            case GET -> member.read(true, view -> AlarmApplier.list(view, request.getAlarm())).thenApply(alarms ->
+                    AlarmResponse.newBuilder().setHeader(member.header()).addAllAlarms(alarms).build());
+            case ACTIVATE, DEACTIVATE -> {
+                checkAlarmType(request);
+                yield member.execute(Command.newBuilder().setAlarm(request).build()).thenApply(result ->
+                        result.getAlarm().toBuilder().setHeader(member.header(result.getAlarm().getHeader().getRevision()))
+                                .build());
+            }
+            default -> throw Status.INVALID_ARGUMENT.withDescription("unknown alarm action " + request.getActionValue())
+                    .asRuntimeException();
+        });
+    }
+
+    /** An alarm raised must be one etcd knows; clearing one that is not there does nothing, as in etcd. */
+    private static void checkAlarmType(AlarmRequest request) {
+        boolean known = request.getAlarm() == AlarmType.NOSPACE || request.getAlarm() == AlarmType.CORRUPT;
+        boolean clearingNone = request.getAction() == AlarmRequest.AlarmAction.DEACTIVATE
+                && request.getAlarm() == AlarmType.NONE;
+        if (!known && !clearingNone) {
+            throw Status.INVALID_ARGUMENT.withDescription("alarm type must be NOSPACE or CORRUPT, got "
+                    + request.getAlarmValue()).asRuntimeException();
         }
-        // No alarm can be raised yet (the space quota arrives with maintenance support).
-        return Calls.unary(member, () -> CompletableFuture.completedFuture(AlarmResponse.newBuilder().setHeader(member.header()).build()));
     }
 }

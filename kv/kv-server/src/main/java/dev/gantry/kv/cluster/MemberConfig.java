@@ -13,7 +13,7 @@ import java.util.Map;
  * --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls
  * --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout
  * --max-request-bytes --max-txn-ops --snapshot-count --experimental-watch-progress-notify-interval --auto-compaction-mode
- * --auto-compaction-retention}. The initial-cluster flags only matter the first time a data directory
+ * --auto-compaction-retention --quota-backend-bytes}. The initial-cluster flags only matter the first time a data directory
  * is used; afterwards the member rejoins the cluster recorded there.
  */
 public record MemberConfig(
@@ -32,7 +32,8 @@ public record MemberConfig(
         int maxTxnOps,
         long snapshotCount,
         Duration watchProgressNotifyInterval,
-        AutoCompaction autoCompaction) {
+        AutoCompaction autoCompaction,
+        long quotaBackendBytes) {
 
     /**
      * etcd's {@code --auto-compaction-mode} and {@code --auto-compaction-retention}: periodic keeps a window of
@@ -68,6 +69,9 @@ public record MemberConfig(
     }
 
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1536 * 1024;
+    /** etcd's {@code --quota-backend-bytes} default (given as 0), and the most it suggests. */
+    public static final long DEFAULT_QUOTA_BACKEND_BYTES = 2L * 1024 * 1024 * 1024;
+    public static final long SUGGESTED_MAX_QUOTA_BACKEND_BYTES = 8L * 1024 * 1024 * 1024;
 
     public MemberConfig {
         if (name == null || name.isBlank()) {
@@ -86,6 +90,9 @@ public record MemberConfig(
         }
         if (maxRequestBytes <= 0) {
             throw new IllegalArgumentException("--max-request-bytes must be positive");
+        }
+        if (quotaBackendBytes <= 0) {
+            throw new IllegalArgumentException("--quota-backend-bytes must be positive");
         }
     }
 
@@ -126,7 +133,26 @@ public record MemberConfig(
                 duration("experimental-watch-progress-notify-interval",
                         flags.getOrDefault("experimental-watch-progress-notify-interval", "10m"), Duration.ofMillis(100)),
                 autoCompaction(flags.getOrDefault("auto-compaction-mode", "periodic"),
-                        flags.getOrDefault("auto-compaction-retention", "0")));
+                        flags.getOrDefault("auto-compaction-retention", "0")),
+                quotaBackendBytes(flags.getOrDefault("quota-backend-bytes", "0")));
+    }
+
+    /**
+     * 0 means etcd's default, 2 GiB. etcd takes a negative quota to mean "no quota"; Gantry refuses it rather
+     * than let a store fill its disk unnoticed.
+     */
+    private static long quotaBackendBytes(String value) {
+        long bytes;
+        try {
+            bytes = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--quota-backend-bytes must be a number of bytes, got '" + value + "'");
+        }
+        if (bytes < 0) {
+            throw new IllegalArgumentException("--quota-backend-bytes must be a number of bytes, or 0 for the default "
+                    + "(2 GiB); a negative quota (no quota in etcd) is not supported, got " + value);
+        }
+        return bytes == 0 ? DEFAULT_QUOTA_BACKEND_BYTES : bytes;
     }
 
     private static AutoCompaction autoCompaction(String mode, String retention) {

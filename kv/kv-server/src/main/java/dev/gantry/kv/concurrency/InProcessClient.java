@@ -18,6 +18,7 @@ import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.mvcc.KvApplier;
 import dev.gantry.kv.raft.KvMember;
+import dev.gantry.kv.raft.SpaceQuota;
 import dev.gantry.kv.watch.WatchStream;
 
 /**
@@ -38,7 +39,9 @@ final class InProcessClient {
     CompletableFuture<TxnResponse> txn(TxnRequest r) {
         return KvApplier.isReadOnly(r)
                 ? member.read(true, view -> KvApplier.txn(view, r))
-                : member.execute(Command.newBuilder().setTxn(r).build()).thenApply(result -> result.getTxn());
+                : member.checkSpace(SpaceQuota.cost(r))
+                        .thenCompose(admitted -> member.execute(Command.newBuilder().setTxn(r).build()))
+                        .thenApply(result -> result.getTxn());
     }
 
     CompletableFuture<RangeResponse> range(RangeRequest r) {
@@ -46,8 +49,9 @@ final class InProcessClient {
     }
 
     CompletableFuture<Long> grantLease(long ttl) {
-        return member.execute(Command.newBuilder()
-                        .setLeaseGrant(LeaseGrantRequest.newBuilder().setTTL(Math.max(ttl, member.minLeaseTtl()))).build())
+        return member.checkSpace(SpaceQuota.LEASE_COST)
+                .thenCompose(admitted -> member.execute(Command.newBuilder()
+                        .setLeaseGrant(LeaseGrantRequest.newBuilder().setTTL(Math.max(ttl, member.minLeaseTtl()))).build()))
                 .thenApply(result -> result.getLeaseGrant().getID());
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -36,7 +37,7 @@ import dev.gantry.kv.api.raft.MemberSet;
  * <p>Stores: {@code keys} (key → current {@code KeyValue}), {@code history} ({@link HistoryKey}(key, rev) →
  * version or tombstone, for reads at a revision), {@code changes} (rev ‖ sub → key, the revision-ordered
  * change log for watch catch-up), {@code leases} and {@code meta} (applied Raft index and term, current and
- * compacted revision, members).
+ * compacted revision, members, alarms).
  *
  * <p>Writes happen only on the Raft apply thread, one Xodus transaction per applied Raft entry, and that
  * transaction also records the applied index: a restart re-applies only entries after it, so replay is
@@ -50,6 +51,9 @@ public final class MvccStore implements AutoCloseable {
     static final String LEASES = "leases";
     static final String META = "meta";
     private static final List<String> STORES = List.of(KEYS, HISTORY, CHANGES, LEASES, META);
+    /** Beside the live directory: where a replacement is built, and where the replaced one goes while they swap. */
+    private static final String STAGING = ".restore";
+    private static final String OLD = ".old";
 
     static final ByteIterable APPLIED_INDEX = key("applied_index");
     static final ByteIterable APPLIED_TERM = key("applied_term");
@@ -57,11 +61,14 @@ public final class MvccStore implements AutoCloseable {
     static final ByteIterable COMPACT_REVISION = key("compact_revision");
     static final ByteIterable MEMBERS = key("members");
     static final ByteIterable LEASE_SEED = key("lease_seed");
+    static final ByteIterable ALARMS = key("alarms");
 
     private final Path dir;
-    /** Held by readers; taken exclusively only while a snapshot restore swaps the environment. */
+    /** Held by readers; taken exclusively only while a restore or a defragmentation swaps the environment. */
     private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
-    private Environment env;
+    /** Held by the writer (the Raft apply thread), and by a defragmentation while it copies and swaps. */
+    private final ReentrantLock writes = new ReentrantLock();
+    private volatile Environment env;
     private Store keys;
     private Store history;
     private Store changes;
@@ -87,6 +94,10 @@ public final class MvccStore implements AutoCloseable {
 
     private void openEnvironment() {
         try {
+            Path old = sibling(OLD);
+            if (!Files.exists(dir) && Files.exists(old)) {
+                Files.move(old, dir); // a swap was interrupted before the new environment moved in: keep the old one
+            }
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the KV data directory " + dir, e);
@@ -158,29 +169,34 @@ public final class MvccStore implements AutoCloseable {
         if (index <= appliedIndex) {
             return null;
         }
-        Transaction txn = env.beginExclusiveTransaction();
+        writes.lock();
         try {
-            MvccView view = new MvccView(this, txn, revision, compactRevision);
-            T result = writer.apply(view);
-            putMeta(txn, APPLIED_INDEX, index);
-            putMeta(txn, APPLIED_TERM, term);
-            putMeta(txn, REVISION, view.revision());
-            putMeta(txn, COMPACT_REVISION, view.compactRevision());
-            if (!txn.commit()) {
-                throw new IllegalStateException("exclusive Xodus transaction failed to commit at index " + index);
+            Transaction txn = env.beginExclusiveTransaction();
+            try {
+                MvccView view = new MvccView(this, txn, revision, compactRevision);
+                T result = writer.apply(view);
+                putMeta(txn, APPLIED_INDEX, index);
+                putMeta(txn, APPLIED_TERM, term);
+                putMeta(txn, REVISION, view.revision());
+                putMeta(txn, COMPACT_REVISION, view.compactRevision());
+                if (!txn.commit()) {
+                    throw new IllegalStateException("exclusive Xodus transaction failed to commit at index " + index);
+                }
+                revision = view.revision();
+                compactRevision = view.compactRevision();
+                if (view.changedMembers != null) {
+                    members = view.changedMembers;
+                }
+                appliedTerm = term;
+                appliedIndex = index;
+                return result;
+            } finally {
+                if (!txn.isFinished()) {
+                    txn.abort();
+                }
             }
-            revision = view.revision();
-            compactRevision = view.compactRevision();
-            if (view.changedMembers != null) {
-                members = view.changedMembers;
-            }
-            appliedTerm = term;
-            appliedIndex = index;
-            return result;
         } finally {
-            if (!txn.isFinished()) {
-                txn.abort();
-            }
+            writes.unlock();
         }
     }
 
@@ -197,22 +213,40 @@ public final class MvccStore implements AutoCloseable {
         });
     }
 
-    /** etcd's Defragment: asks Xodus to reclaim the space of obsolete log files now, instead of when it gets to it. */
+    /**
+     * etcd's Defragment: copies what the store holds into a fresh environment and swaps it in. Compaction
+     * deletes old revisions, but Xodus gives their space back only when its background GC gets to their files
+     * (and not at all for the newest files); a copy takes exactly the live data. Writes wait meanwhile (as
+     * with etcd's defrag); reads go on, and wait only for the swap.
+     */
     public void defragment() {
-        env.gc();
+        writes.lock();
+        try {
+            replaceWith(fresh -> env.executeInReadonlyTransaction(from -> fresh.copyFrom(this, from)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("defragmenting the KV store failed: " + e.getMessage(), e);
+        } finally {
+            writes.unlock();
+        }
     }
 
     /** Flushes and fsyncs every committed transaction (Xodus itself runs non-durable). */
     public void sync() {
-        ((EnvironmentImpl) env).flushAndSync();
+        swap.readLock().lock();
+        try {
+            ((EnvironmentImpl) env).flushAndSync();
+        } finally {
+            swap.readLock().unlock();
+        }
     }
 
-    /** Bytes the environment takes on disk. */
+    /** Bytes the environment takes on disk: its log files, the last one as far as it is written. */
     public long diskSize() {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(p -> p.toString().endsWith(".xd")).mapToLong(p -> p.toFile().length()).sum();
-        } catch (IOException e) {
-            return 0;
+        swap.readLock().lock();
+        try {
+            return ((EnvironmentImpl) env).getLog().getDiskUsage();
+        } finally {
+            swap.readLock().unlock();
         }
     }
 
@@ -221,6 +255,16 @@ public final class MvccStore implements AutoCloseable {
     /** Writes every store to {@code out}, as of one read-only transaction. */
     public void dump(OutputStream out) throws IOException {
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
+        swap.readLock().lock();
+        try {
+            dump(data);
+        } finally {
+            swap.readLock().unlock();
+        }
+        data.flush();
+    }
+
+    private void dump(DataOutputStream data) {
         env.executeInReadonlyTransaction(txn -> {
             try {
                 for (String name : STORES) {
@@ -237,7 +281,6 @@ public final class MvccStore implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         });
-        data.flush();
     }
 
     /**
@@ -245,15 +288,36 @@ public final class MvccStore implements AutoCloseable {
      * applied. The new environment is built beside the live one and swapped in only once complete.
      */
     public void restore(InputStream in, long term, long index) throws IOException {
-        Path staging = dir.resolveSibling(dir.getFileName() + ".restore");
+        writes.lock();
+        try (DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16))) {
+            replaceWith(fresh -> {
+                fresh.load(data);
+                fresh.env.executeInExclusiveTransaction(txn -> {
+                    fresh.putMeta(txn, APPLIED_INDEX, index);
+                    fresh.putMeta(txn, APPLIED_TERM, term);
+                });
+            });
+        } finally {
+            writes.unlock();
+        }
+    }
+
+    /** Fills a fresh environment beside the live one. */
+    private interface Filler {
+        void fill(MvccStore fresh) throws IOException;
+    }
+
+    /**
+     * Builds a fresh environment beside the live one and swaps it in once complete and durable. A crash
+     * mid-swap leaves either directory whole: {@link #openEnvironment} takes the old one back if the new one
+     * had not moved in yet.
+     */
+    private void replaceWith(Filler filler) throws IOException {
+        Path staging = sibling(STAGING);
         deleteRecursively(staging);
         MvccStore fresh = open(staging);
-        try (DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16))) {
-            fresh.load(data);
-            fresh.env.executeInExclusiveTransaction(txn -> {
-                fresh.putMeta(txn, APPLIED_INDEX, index);
-                fresh.putMeta(txn, APPLIED_TERM, term);
-            });
+        try {
+            filler.fill(fresh);
             fresh.sync();
         } finally {
             fresh.env.close();
@@ -261,7 +325,7 @@ public final class MvccStore implements AutoCloseable {
         swap.writeLock().lock();
         try {
             env.close();
-            Path old = dir.resolveSibling(dir.getFileName() + ".old");
+            Path old = sibling(OLD);
             deleteRecursively(old);
             Files.move(dir, old);
             Files.move(staging, dir);
@@ -269,6 +333,36 @@ public final class MvccStore implements AutoCloseable {
             openEnvironment();
         } finally {
             swap.writeLock().unlock();
+        }
+    }
+
+    private Path sibling(String suffix) {
+        return dir.resolveSibling(dir.getFileName() + suffix);
+    }
+
+    /** Puts every entry of every store of {@code source}, as seen by {@code from}, into this (empty) store. */
+    private void copyFrom(MvccStore source, Transaction from) {
+        Transaction txn = env.beginExclusiveTransaction();
+        try {
+            long n = 0;
+            for (String name : STORES) {
+                Store target = store(name);
+                try (Cursor c = source.store(name).openCursor(from)) {
+                    while (c.getNext()) {
+                        target.put(txn, new ArrayByteIterable(c.getKey()), new ArrayByteIterable(c.getValue()));
+                        if (++n % 10_000 == 0) {
+                            txn.flush();
+                        }
+                    }
+                }
+            }
+            if (!txn.commit()) {
+                throw new IllegalStateException("exclusive Xodus transaction failed to commit while defragmenting");
+            }
+        } finally {
+            if (!txn.isFinished()) {
+                txn.abort();
+            }
         }
     }
 

@@ -2,11 +2,14 @@ package dev.gantry.kv.mvcc;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 
+import dev.gantry.kv.api.etcd.AlarmMember;
+import dev.gantry.kv.api.etcd.AlarmResponse;
 import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.kv.api.mvcc.KeyValue;
 import dev.gantry.kv.api.raft.LeaseRecord;
@@ -106,6 +109,27 @@ public final class MvccView {
     public void setMembers(MemberSet members) {
         store.meta().put(txn, MvccStore.MEMBERS, new ArrayByteIterable(members.toByteArray()));
         changedMembers = members;
+    }
+
+    /**
+     * The active alarms, ordered by type and member ID (etcd's alarm store). Stored in the meta store as an
+     * {@code AlarmResponse} without header: a list of {@code AlarmMember}.
+     */
+    public List<AlarmMember> alarms() {
+        ByteIterable v = store.meta().get(txn, MvccStore.ALARMS);
+        try {
+            return v == null ? List.of() : AlarmResponse.parseFrom(bytes(v)).getAlarmsList();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt alarm list in the store", e);
+        }
+    }
+
+    public void setAlarms(List<AlarmMember> alarms) {
+        List<AlarmMember> sorted = new ArrayList<>(alarms);
+        sorted.sort(Comparator.comparingInt(AlarmMember::getAlarmValue)
+                .thenComparing(AlarmMember::getMemberID, Long::compareUnsigned));
+        store.meta().put(txn, MvccStore.ALARMS,
+                new ArrayByteIterable(AlarmResponse.newBuilder().addAllAlarms(sorted).build().toByteArray()));
     }
 
     /** Whether the current command has written anything yet. */

@@ -7,6 +7,7 @@ import dev.gantry.kv.api.raft.CommandError;
 import dev.gantry.kv.api.raft.CommandResult;
 import dev.gantry.kv.api.raft.MemberSet;
 import dev.gantry.kv.cluster.Membership;
+import dev.gantry.kv.mvcc.AlarmApplier;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.mvcc.KvApplier;
 import dev.gantry.kv.mvcc.LeaseApplier;
@@ -31,6 +32,7 @@ final class CommandApplier {
     private static CommandResult apply(MvccView view, Command command) {
         view.beginCommand();
         try {
+            checkAlarms(view, command);
             CommandResult.Builder result = CommandResult.newBuilder();
             switch (command.getOpCase()) {
                 case PUT -> result.setPut(KvApplier.put(view, command.getPut()));
@@ -39,6 +41,7 @@ final class CommandApplier {
                 case COMPACTION -> result.setCompaction(KvApplier.compact(view, command.getCompaction()));
                 case LEASE_GRANT -> result.setLeaseGrant(LeaseApplier.grant(view, command.getLeaseGrant()));
                 case LEASE_REVOKE -> result.setLeaseRevoke(LeaseApplier.revoke(view, command.getLeaseRevoke()));
+                case ALARM -> result.setAlarm(AlarmApplier.apply(view, command.getAlarm()));
                 case PUBLISH_MEMBER -> result.setMembers(changeMembers(view, Membership.publish(view.members(), command.getPublishMember())));
                 case MEMBER_ADD -> result.setMembers(changeMembers(view, Membership.add(view.members(), command.getMemberAdd())));
                 case MEMBER_REMOVE -> result.setMembers(changeMembers(view, Membership.remove(view.members(), command.getMemberRemove())));
@@ -59,8 +62,26 @@ final class CommandApplier {
         }
     }
 
+    /** What an active alarm refuses: decided here, at apply time, so that every member decides the same. */
+    private static void checkAlarms(MvccView view, Command command) {
+        switch (command.getOpCase()) {
+            case PUT, LEASE_GRANT -> {
+                AlarmApplier.checkNotCorrupt(view);
+                AlarmApplier.checkSpace(view, true);
+            }
+            case TXN -> {
+                AlarmApplier.checkNotCorrupt(view);
+                AlarmApplier.checkSpace(view, AlarmApplier.hasPut(command.getTxn()));
+            }
+            case DELETE_RANGE, COMPACTION, LEASE_REVOKE -> AlarmApplier.checkNotCorrupt(view);
+            default -> {
+            }
+        }
+    }
+
     private static MemberSet changeMembers(MvccView view, MemberSet members) {
         view.setMembers(members);
         return members;
     }
 }
+

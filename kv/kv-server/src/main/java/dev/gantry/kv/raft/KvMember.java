@@ -32,6 +32,9 @@ import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.TimeDuration;
 import org.jboss.logging.Logger;
 
+import dev.gantry.kv.api.etcd.AlarmMember;
+import dev.gantry.kv.api.etcd.AlarmRequest;
+import dev.gantry.kv.api.etcd.AlarmType;
 import dev.gantry.kv.api.etcd.CompactionRequest;
 import dev.gantry.kv.api.etcd.LeaseKeepAliveRequest;
 import dev.gantry.kv.api.etcd.LeaseKeepAliveResponse;
@@ -116,6 +119,7 @@ public final class KvMember implements AutoCloseable {
     private final MembershipReconciler reconciler;
     /** Where a joining member asks to be admitted: the voters it knew of when it started. */
     private final List<String> knownVoters;
+    private final SpaceQuota quota;
     private volatile RaftServer.Division division;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<Void> removed = new CompletableFuture<>();
@@ -158,6 +162,7 @@ public final class KvMember implements AutoCloseable {
         this.knownVoters = known.getMembersList().stream()
                 .filter(m -> !m.getIsLearner() && m.getMemberId() != memberId)
                 .map(m -> RaftPeers.of(m).getAddress()).toList();
+        this.quota = new SpaceQuota(config.quotaBackendBytes());
         this.lessor = new Lessor();
         lessor.reset(KvStateMachine.leaseTtls(store));
         this.watchHub = new WatchHub(store, config.watchProgressNotifyInterval());
@@ -202,6 +207,10 @@ public final class KvMember implements AutoCloseable {
     /** Opens the store and starts the Raft server; the member then elects or follows a leader on its own. */
     public static KvMember start(MemberConfig config) {
         try {
+            if (config.quotaBackendBytes() > MemberConfig.SUGGESTED_MAX_QUOTA_BACKEND_BYTES) {
+                LOG.warnf("--quota-backend-bytes %d exceeds the suggested maximum of %d bytes (8 GiB)",
+                        config.quotaBackendBytes(), MemberConfig.SUGGESTED_MAX_QUOTA_BACKEND_BYTES);
+            }
             KvMember member = new KvMember(config);
             member.server.start();
             member.publishAttributes();
@@ -515,6 +524,41 @@ public final class KvMember implements AutoCloseable {
                 .thenApplyAsync(ignored -> store.read(reader), readers);
     }
 
+    // ---- space quota and alarms ----
+
+    /**
+     * etcd's quota check at the edge, before a put, a txn with puts or a lease grant of {@code cost} bytes is
+     * proposed: past {@code --quota-backend-bytes} this member raises a NOSPACE alarm for itself through Raft
+     * (then every member's applier refuses such writes) and the request fails with etcd's error. The alarm is
+     * proposed only if this member does not have it already, so that refused retries do not fill the Raft log.
+     */
+    public CompletableFuture<Void> checkSpace(long cost) {
+        if (cost == 0 || quota.admits(store.diskSize(), cost)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        AlarmMember mine = AlarmMember.newBuilder().setMemberID(memberId).setAlarm(AlarmType.NOSPACE).build();
+        CompletableFuture<?> raised = store.read(MvccView::alarms).contains(mine)
+                ? CompletableFuture.completedFuture(null)
+                : propose(Command.newBuilder().setAlarm(AlarmRequest.newBuilder()
+                        .setAction(AlarmRequest.AlarmAction.ACTIVATE).setMemberID(memberId).setAlarm(AlarmType.NOSPACE))
+                        .build());
+        return raised.handle((result, error) -> {
+            if (error != null) {
+                LOG.warnf("raising the NOSPACE alarm failed: %s", error.getMessage());
+            }
+            throw EtcdError.NO_SPACE.exception();
+        });
+    }
+
+    /** The alarms active as this member has applied them (what Status and /health report). */
+    public List<AlarmMember> alarms() {
+        return store.read(MvccView::alarms);
+    }
+
+    public long quotaBytes() {
+        return quota.bytes();
+    }
+
     // ---- leases ----
 
     /** etcd's minimum lease TTL: 1.5 election timeouts, in whole seconds (2 s with the defaults). */
@@ -711,8 +755,9 @@ public final class KvMember implements AutoCloseable {
 
     // ---- maintenance ----
 
-    public void defragment() {
-        store.defragment();
+    /** Rewrites this member's store compactly (etcd's Defragment), off the caller's thread. */
+    public CompletableFuture<Void> defragment() {
+        return CompletableFuture.runAsync(store::defragment, readers);
     }
 
     /**

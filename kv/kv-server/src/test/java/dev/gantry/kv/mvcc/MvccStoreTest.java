@@ -140,6 +140,44 @@ class MvccStoreTest {
         }
     }
 
+    @Test
+    void defragmentingGivesBackTheSpaceOfCompactedRevisionsAndKeepsEverythingElse() {
+        String big = "x".repeat(100_000);
+        for (int i = 0; i < 100; i++) {
+            put("k" + (i % 5), big + i);                          // revisions 2..101
+        }
+        delete("k4");                                            // 102
+        write(v -> {
+            v.compact(102);
+            return null;
+        });
+        long before = store.diskSize();
+        long applied = store.appliedIndex();
+
+        store.defragment();
+
+        assertThat(store.diskSize()).isLessThan(before / 4);
+        assertThat(store.appliedIndex()).isEqualTo(applied);
+        assertThat(store.revision()).isEqualTo(102);
+        assertThat(store.compactRevision()).isEqualTo(102);
+        assertThat(valuesAt(0)).containsExactly("k0=" + big + 95, "k1=" + big + 96, "k2=" + big + 97, "k3=" + big + 98);
+        assertThatThrownBy(() -> valuesAt(101)).hasMessage(EtcdError.COMPACTED.message());
+        put("k5", "after");                                      // the defragmented store takes writes
+        assertThat(store.revision()).isEqualTo(103);
+        store.close();
+        store = MvccStore.open(dir.resolve("kv"));                // and is what a restart finds
+        assertThat(valuesAt(0)).hasSize(5).contains("k5=after");
+    }
+
+    @Test
+    void aSwapInterruptedBeforeTheNewStoreMovedInKeepsTheOldOne() throws Exception {
+        put("a", "1");
+        store.close();
+        java.nio.file.Files.move(dir.resolve("kv"), dir.resolve("kv.old"));
+        store = MvccStore.open(dir.resolve("kv"));
+        assertThat(valuesAt(0)).containsExactly("a=1");
+    }
+
     // ---- helpers: one Raft entry per command ----
 
     private <T> T write(java.util.function.Function<MvccView, T> op) {
