@@ -3,6 +3,7 @@ package dev.gantry.kv.raft;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +56,8 @@ import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.mvcc.MvccStore;
 import dev.gantry.kv.mvcc.MvccView;
+import dev.gantry.kv.snapshot.SnapshotDump;
+import dev.gantry.kv.snapshot.SnapshotStream;
 import dev.gantry.kv.watch.WatchHub;
 import dev.gantry.kv.watch.WatchStream;
 
@@ -107,7 +110,8 @@ public final class KvMember implements AutoCloseable {
         this.identity = ClusterIdentity.loadOrCreate(config);
         this.memberId = identity.memberId();
         this.clusterId = identity.clusterId();
-        this.store = MvccStore.open(config.memberDir().resolve("kv"));
+        this.store = MvccStore.open(config.storeDir());
+        SnapshotDump.deleteLeftovers(dumpDir());
         this.lessor = new Lessor();
         lessor.reset(KvStateMachine.leaseTtls(store));
         this.watchHub = new WatchHub(store, config.watchProgressNotifyInterval());
@@ -147,6 +151,11 @@ public final class KvMember implements AutoCloseable {
         this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
                 new DaemonThreads("kv-read"));
         this.timer = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-timer"));
+    }
+
+    /** Where the Snapshot RPC puts its dumps while it streams them. */
+    private Path dumpDir() {
+        return config.memberDir().resolve("snapshot-dumps");
     }
 
     /** Opens the store and starts the Raft server; the member then elects or follows a leader on its own. */
@@ -461,6 +470,16 @@ public final class KvMember implements AutoCloseable {
 
     public void defragment() {
         store.defragment();
+    }
+
+    /**
+     * etcd's Snapshot: this member's store as of now (no read-index round, as etcd), dumped in one read-only
+     * transaction to a file under the data directory while writes go on; blocks for the dump. The caller
+     * streams it and closes it, which deletes the file.
+     */
+    public SnapshotStream snapshot() throws IOException {
+        SnapshotDump dump = SnapshotDump.take(store, dumpDir());
+        return new SnapshotStream(dump, header(dump.revision()));
     }
 
     /**
