@@ -53,7 +53,8 @@ final class SnapshotCommand {
             return 0;
         }
         if (!args[0].equals("restore")) {
-            return usageError(err, "unknown snapshot command '" + args[0] + "' (this version restores; save with etcdctl snapshot save)");
+            return usageError(err, "unknown snapshot command '" + args[0]
+                    + "' (this version restores; save with etcdctl snapshot save)");
         }
         Path file = null;
         Map<String, String> flags = new LinkedHashMap<>();

@@ -88,9 +88,8 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
     public Multi<SnapshotResponse> snapshot(SnapshotRequest request) {
         return Uni.createFrom().completionStage(member::started)
                 .emitOn(Infrastructure.getDefaultWorkerPool())
-                .onItem().transformToMulti(started -> Multi.createFrom().<SnapshotStream, SnapshotResponse>resource(
-                                this::takeSnapshot,
-                                stream -> Multi.createFrom().<SnapshotStream, SnapshotResponse>generator(() -> stream, MaintenanceService::emitNext))
+                .onItem().transformToMulti(started -> Multi.createFrom()
+                        .<SnapshotStream, SnapshotResponse>resource(this::takeSnapshot, MaintenanceService::messages)
                         .withFinalizer(MaintenanceService::closeQuietly))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .onFailure().transform(Calls::toStatus);
@@ -102,6 +101,11 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
         } catch (IOException e) {
             throw new UncheckedIOException("cannot take a snapshot: " + e.getMessage(), e);
         }
+    }
+
+    /** One message per request from downstream, read from the dump only then. */
+    private static Multi<SnapshotResponse> messages(SnapshotStream stream) {
+        return Multi.createFrom().<SnapshotStream, SnapshotResponse>generator(() -> stream, MaintenanceService::emitNext);
     }
 
     private static SnapshotStream emitNext(SnapshotStream stream, GeneratorEmitter<? super SnapshotResponse> out) {

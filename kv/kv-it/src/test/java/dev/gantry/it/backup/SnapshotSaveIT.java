@@ -168,7 +168,8 @@ class SnapshotSaveIT {
             Member target = fresh.members().get(0);
             assertRefused(fresh, target, truncated, truncated + " failed its integrity check");
             assertRefused(fresh, target, foreign, foreign + ": not a Gantry KV snapshot");
-            assertRefused(fresh, target, dir.resolve("missing.db"), "snapshot file " + dir.resolve("missing.db") + " does not exist");
+            Path missing = dir.resolve("missing.db");
+            assertRefused(fresh, target, missing, "snapshot file " + missing + " does not exist");
             assertThat(target.dataDir()).doesNotExist();
 
             Path precious = Files.createDirectories(target.dataDir()).resolve("precious");

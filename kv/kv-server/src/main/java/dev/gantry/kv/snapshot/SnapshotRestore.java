@@ -37,7 +37,8 @@ public final class SnapshotRestore {
      */
     public static Restored restore(Path snapshot, MemberConfig config, boolean skipHashCheck) throws IOException {
         if (!Files.isRegularFile(snapshot)) {
-            throw new IllegalArgumentException("snapshot file " + snapshot + (Files.exists(snapshot) ? " is not a file" : " does not exist"));
+            throw new IllegalArgumentException("snapshot file " + snapshot
+                    + (Files.exists(snapshot) ? " is not a file" : " does not exist"));
         }
         Path dataDir = config.dataDir();
         boolean created = !Files.exists(dataDir);
