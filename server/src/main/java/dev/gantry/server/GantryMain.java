@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +16,8 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 
 /**
  * {@code gantry server [flags]}: parses etcd's server flags, checks them before anything starts, and hands
- * them to the application as {@code gantry.<flag>} configuration.
+ * them to the application as {@code gantry.<flag>} configuration. {@code gantry snapshot ...} is
+ * {@link SnapshotCommand}, which runs without starting the application.
  *
  * <p>The client URL serves the etcd gRPC API on Quarkus's grpc-java based gRPC server. HTTP (health, and
  * later the REST API and console) has its own listener, {@code --listen-http-urls}: Vert.x's HTTP/2 server
@@ -64,12 +66,16 @@ public final class GantryMain {
 
             The initial-cluster flags only matter the first time a data directory is used: a member
             restarted on its data directory rejoins its cluster. URLs may be IPv6: http://[::1]:2379.
+            Back up with 'etcdctl snapshot save'; 'gantry snapshot restore --help' tells how to restore.
             """;
 
     private GantryMain() {
     }
 
     public static void main(String... args) {
+        if (args.length > 0 && args[0].equals("snapshot")) {
+            System.exit(SnapshotCommand.run(System.out, System.err, Arrays.copyOfRange(args, 1, args.length)));
+        }
         Map<String, String> flags;
         MemberConfig config;
         try {

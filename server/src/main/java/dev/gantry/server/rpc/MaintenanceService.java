@@ -1,10 +1,14 @@
 package dev.gantry.server.rpc;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 
 import jakarta.inject.Inject;
 
 import dev.gantry.kv.api.etcd.AlarmMember;
+import org.jboss.logging.Logger;
+
 import dev.gantry.kv.api.etcd.AlarmRequest;
 import dev.gantry.kv.api.etcd.AlarmResponse;
 import dev.gantry.kv.api.etcd.AlarmType;
@@ -17,22 +21,30 @@ import dev.gantry.kv.api.etcd.HashResponse;
 import dev.gantry.kv.api.etcd.MoveLeaderRequest;
 import dev.gantry.kv.api.etcd.MoveLeaderResponse;
 import dev.gantry.kv.api.etcd.MutinyMaintenanceGrpc;
+import dev.gantry.kv.api.etcd.SnapshotRequest;
+import dev.gantry.kv.api.etcd.SnapshotResponse;
 import dev.gantry.kv.api.etcd.StatusRequest;
 import dev.gantry.kv.api.etcd.StatusResponse;
 import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.mvcc.AlarmApplier;
 import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.raft.KvMember;
+import dev.gantry.kv.snapshot.SnapshotStream;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.groups.GeneratorEmitter;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * etcd's Maintenance service: member-local status (what {@code etcdctl endpoint status} prints), alarms,
- * HashKV (a consistency check across members), Defragment and MoveLeader.
+ * HashKV (a consistency check across members), Snapshot (what {@code etcdctl snapshot save} saves),
+ * Defragment and MoveLeader.
  */
 @GrpcService
 public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBase {
+    private static final Logger LOG = Logger.getLogger(MaintenanceService.class);
     /** The etcd API version Gantry speaks, reported where etcd reports its server version. */
     public static final String ETCD_API_VERSION = "3.4.0";
 
@@ -92,7 +104,58 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
                 .setHash(view.hashKv(0)).setHeader(member.header(view.readRevision())).build()));
     }
 
-    /** Member-local, as etcd's: the store is rewritten with only its live data (compaction alone never shrinks it). */
+    /**
+     * Member-local, as etcd's. The dump is taken and read on worker threads, never the event loop; messages
+     * are produced only as fast as the client reads them (Quarkus requests more only while the call is
+     * ready), and the dump file is deleted when the stream ends, fails or is cancelled.
+     */
+    @Override
+    public Multi<SnapshotResponse> snapshot(SnapshotRequest request) {
+        return Uni.createFrom().completionStage(member::started)
+                .emitOn(Infrastructure.getDefaultWorkerPool())
+                .onItem().transformToMulti(started -> Multi.createFrom()
+                        .<SnapshotStream, SnapshotResponse>resource(this::takeSnapshot, MaintenanceService::messages)
+                        .withFinalizer(MaintenanceService::closeQuietly))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onFailure().transform(Calls::toStatus);
+    }
+
+    private SnapshotStream takeSnapshot() {
+        try {
+            return member.snapshot();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot take a snapshot: " + e.getMessage(), e);
+        }
+    }
+
+    /** One message per request from downstream, read from the dump only then. */
+    private static Multi<SnapshotResponse> messages(SnapshotStream stream) {
+        return Multi.createFrom().<SnapshotStream, SnapshotResponse>generator(() -> stream, MaintenanceService::emitNext);
+    }
+
+    private static SnapshotStream emitNext(SnapshotStream stream, GeneratorEmitter<? super SnapshotResponse> out) {
+        try {
+            SnapshotResponse next = stream.next();
+            if (next == null) {
+                out.complete();
+            } else {
+                out.emit(next);
+            }
+        } catch (IOException e) {
+            out.fail(new UncheckedIOException("cannot read the snapshot dump: " + e.getMessage(), e));
+        }
+        return stream;
+    }
+
+    private static void closeQuietly(SnapshotStream stream) {
+        try {
+            stream.close();
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("cannot delete a snapshot dump", e);
+        }
+    }
+
+    /** Member-local, as etcd's: Xodus reclaims obsolete log files (compaction alone never shrinks the files). */
     @Override
     public Uni<DefragmentResponse> defragment(DefragmentRequest request) {
         return Calls.unary(member, () -> member.defragment()

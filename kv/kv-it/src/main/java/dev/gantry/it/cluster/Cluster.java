@@ -38,7 +38,8 @@ import java.util.stream.Stream;
  *
  * <p>Every member gets etcd's server flags ({@code --name --data-dir --listen-client-urls ...}); only the command
  * in front of them depends on the {@link Implementation}. A member is ready when a gRPC Maintenance.Status on it
- * succeeds and reports a leader. Failures carry the tail of the member logs.
+ * succeeds and reports a leader. Failures carry the tail of the member logs. A cluster restored from a snapshot is
+ * {@link #create created}, {@link #restore restored} member by member, then {@link #startAll() started}.
  */
 public final class Cluster implements AutoCloseable {
 
@@ -100,18 +101,9 @@ public final class Cluster implements AutoCloseable {
      * {@link #IPV6_LOOPBACK}), and gets {@code extraFlags} after the common ones.
      */
     public static Cluster start(Implementation implementation, String host, int size, List<String> extraFlags) {
-        if (size < 1) {
-            throw new IllegalArgumentException("a cluster has at least one member, not " + size);
-        }
-        Cluster cluster;
+        Cluster cluster = create(implementation, host, size, extraFlags);
         try {
-            cluster = new Cluster(implementation, host, size, extraFlags);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare a cluster directory", e);
-        }
-        try {
-            cluster.members.forEach(cluster::launch);
-            cluster.awaitReady(cluster.members);
+            cluster.startAll();
             return cluster;
         } catch (RuntimeException e) {
             try {
@@ -167,6 +159,52 @@ public final class Cluster implements AutoCloseable {
 
     private static String initialCluster(List<Member> members) {
         return members.stream().map(peer -> peer.name() + "=" + peer.peerUrl()).collect(Collectors.joining(","));
+    }
+
+    /**
+     * Creates a cluster's members (free ports, a directory each) without starting any, so that a test can seed
+     * their data directories first ({@link #restore}); {@link #startAll()} then starts them. The caller closes it.
+     */
+    public static Cluster create(Implementation implementation, int size) {
+        return create(implementation, IPV4_LOOPBACK, size, List.of());
+    }
+
+    private static Cluster create(Implementation implementation, String host, int size, List<String> extraFlags) {
+        if (size < 1) {
+            throw new IllegalArgumentException("a cluster has at least one member, not " + size);
+        }
+        try {
+            return new Cluster(implementation, host, size, extraFlags);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare a cluster directory", e);
+        }
+    }
+
+    /** Starts every member of a {@link #create created} cluster, and waits until all are ready. */
+    public void startAll() {
+        if (members.stream().anyMatch(member -> member.process().isPresent())) {
+            throw new IllegalStateException(this + " was started already: use restart for stopped members");
+        }
+        members.forEach(this::launch);
+        awaitReady(members);
+    }
+
+    /**
+     * Restores {@code snapshot} into the (not yet started) member's data directory with the implementation's own
+     * command, {@code etcdctl snapshot restore} or {@code gantry snapshot restore}, given the name, peer URL,
+     * initial cluster and token the member will start with.
+     */
+    public Etcdctl.Result restore(Member member, Path snapshot) {
+        List<String> command = Stream.concat(implementation.restoreCommand().stream(), Stream.of(
+                snapshot.toString(),
+                "--name", member.name(),
+                "--data-dir", member.dataDir().toString(),
+                "--initial-cluster", initialCluster(members),
+                "--initial-cluster-token", token,
+                "--initial-advertise-peer-urls", member.peerUrl())).toList();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(member.dir().toFile());
+        builder.environment().put("ETCDCTL_API", "3");
+        return Etcdctl.execute(builder, null, Etcdctl.DEFAULT_TIMEOUT.multipliedBy(4));
     }
 
     public Implementation implementation() {

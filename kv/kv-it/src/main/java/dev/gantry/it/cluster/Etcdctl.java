@@ -87,7 +87,16 @@ public final class Etcdctl {
      * @throws IllegalStateException if it runs longer than {@code timeout} (it is killed)
      */
     public Result run(String stdin, Duration timeout, List<String> args) {
-        ProcessBuilder builder = builder(args);
+        return execute(builder(args), stdin, timeout);
+    }
+
+    /**
+     * Runs a command to its end (etcdctl, or another operator command such as {@code gantry snapshot restore}) and
+     * returns what it left behind.
+     *
+     * @throws IllegalStateException if it runs longer than {@code timeout} (it is killed)
+     */
+    static Result execute(ProcessBuilder builder, String stdin, Duration timeout) {
         List<String> command = builder.command();
         Process process;
         try {
@@ -102,7 +111,7 @@ public final class Etcdctl {
                 in.write(stdin.getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
-            // etcdctl exited before reading all of its input: its exit code and stderr tell why
+            // the command exited before reading all of its input: its exit code and stderr tell why
         }
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

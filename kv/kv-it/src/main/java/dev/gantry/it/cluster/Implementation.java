@@ -25,6 +25,14 @@ public enum Implementation {
         }
 
         @Override
+        List<String> restoreCommand() {
+            return List.of(executableOnPath("etcdctl")
+                    .orElseThrow(() -> new IllegalStateException(
+                            "etcdctl not found in /usr/bin or on the PATH: install etcd 3.4+ (Debian: etcd-client)"))
+                    .toString(), "snapshot", "restore");
+        }
+
+        @Override
         public boolean isAvailable() {
             return executableOnPath("etcd").isPresent();
         }
@@ -40,6 +48,11 @@ public enum Implementation {
                         + "launches, or point -D" + GANTRY_HOME_PROPERTY + " at the repository root");
             }
             return List.of(launcher.toString(), "server");
+        }
+
+        @Override
+        List<String> restoreCommand() {
+            return List.of(command().get(0), "snapshot", "restore");
         }
 
         @Override
@@ -72,6 +85,13 @@ public enum Implementation {
 
     /** The command that, followed by etcd's server flags, starts one member. */
     abstract List<String> command();
+
+    /**
+     * The command that, followed by a snapshot file and etcd's restore flags ({@code --name --data-dir
+     * --initial-cluster ...}), makes a member's data directory from the snapshot: {@code etcdctl snapshot restore}
+     * for etcd 3.4, {@code gantry snapshot restore} for Gantry.
+     */
+    abstract List<String> restoreCommand();
 
     /** Whether this machine can run the implementation (for assumptions in tests). */
     public abstract boolean isAvailable();

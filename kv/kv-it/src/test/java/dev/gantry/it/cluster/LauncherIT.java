@@ -32,6 +32,15 @@ class LauncherIT {
     }
 
     @Test
+    void snapshotRestoreHelpListsEtcdctlsRestoreFlags() throws Exception {
+        Run run = gantry("snapshot", "restore", "--help");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.output()).contains("Usage: gantry snapshot restore FILE", "--initial-cluster NAME=URL",
+                "--initial-cluster-token", "--skip-hash-check");
+        assertThat(gantry("--help").output()).contains("snapshot  restore FILE");
+    }
+
+    @Test
     void anUnknownFlagIsRefused() throws Exception {
         Run run = gantry("server", "--no-such-flag", "1");
         assertThat(run.exitCode()).isEqualTo(2);

@@ -215,4 +215,9 @@ public record MemberConfig(
     public Path memberDir() {
         return dataDir.resolve("member");
     }
+
+    /** The member's KV store (Xodus): outside Raft's storage, whose {@code sm/} a snapshot install replaces. */
+    public Path storeDir() {
+        return memberDir().resolve("kv");
+    }
 }

@@ -8,13 +8,16 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import jetbrains.exodus.ArrayByteIterable;
@@ -62,6 +65,10 @@ public final class MvccStore implements AutoCloseable {
     static final ByteIterable MEMBERS = key("members");
     static final ByteIterable LEASE_SEED = key("lease_seed");
     static final ByteIterable ALARMS = key("alarms");
+    /** The meta a restored store keeps: the key space's own counters (auth, once there is some, belongs here too). */
+    private static final Set<ByteIterable> SEEDED_META = Set.of(REVISION, COMPACT_REVISION, LEASE_SEED);
+    /** A dumped record is one key or one value, each far below this (a request is at most --max-request-bytes). */
+    private static final int MAX_RECORD_BYTES = 512 << 20;
 
     private final Path dir;
     /** Held by readers; taken exclusively only while a restore or a defragmentation swaps the environment. */
@@ -252,35 +259,41 @@ public final class MvccStore implements AutoCloseable {
 
     // ---- snapshot: a logical dump of every store, taken in one read-only transaction ----
 
-    /** Writes every store to {@code out}, as of one read-only transaction. */
-    public void dump(OutputStream out) throws IOException {
+    /**
+     * Writes every store to {@code out}, as of one read-only transaction (writers go on meanwhile), and returns
+     * the revision it holds. The dump opens with {@link DumpFormat}'s magic and version and ends after its last
+     * store: whatever follows (padding, a checksum) is not read back.
+     */
+    public long dump(OutputStream out) throws IOException {
         DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16));
+        long dumped;
         swap.readLock().lock();
         try {
-            dump(data);
+            dumped = env.computeInReadonlyTransaction(txn -> {
+                try {
+                    DumpFormat.writeHeader(data);
+                    for (String name : STORES) {
+                        data.writeUTF(name);
+                        try (Cursor c = store(name).openCursor(txn)) {
+                            while (c.getNext()) {
+                                writeChunk(data, c.getKey());
+                                writeChunk(data, c.getValue());
+                            }
+                        }
+                        data.writeInt(-1);
+                    }
+                    return Math.max(1, metaLong(txn, REVISION));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         } finally {
             swap.readLock().unlock();
         }
         data.flush();
-    }
-
-    private void dump(DataOutputStream data) {
-        env.executeInReadonlyTransaction(txn -> {
-            try {
-                for (String name : STORES) {
-                    data.writeUTF(name);
-                    try (Cursor c = store(name).openCursor(txn)) {
-                        while (c.getNext()) {
-                            writeChunk(data, c.getKey());
-                            writeChunk(data, c.getValue());
-                        }
-                    }
-                    data.writeInt(-1);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        return dumped;
     }
 
     /**
@@ -291,7 +304,7 @@ public final class MvccStore implements AutoCloseable {
         writes.lock();
         try (DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16))) {
             replaceWith(fresh -> {
-                fresh.load(data);
+                fresh.load(data, metaKey -> true);
                 fresh.env.executeInExclusiveTransaction(txn -> {
                     fresh.putMeta(txn, APPLIED_INDEX, index);
                     fresh.putMeta(txn, APPLIED_TERM, term);
@@ -366,14 +379,40 @@ public final class MvccStore implements AutoCloseable {
         }
     }
 
-    private void load(DataInputStream data) throws IOException {
+    /**
+     * Creates a store in the new directory {@code dir} from a dump taken on another cluster (etcd's snapshot
+     * restore) and returns the revision it holds. The key space with its history, the leases and the revision
+     * counters are kept; what belonged to the old cluster is not: its members, alarms, and the Raft index and
+     * term it had applied, so that the new cluster's Raft log applies from index 1 on top.
+     */
+    public static long seed(Path dir, InputStream in) throws IOException {
+        MvccStore fresh = open(dir);
+        try (DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16))) {
+            fresh.load(data, metaKey -> SEEDED_META.contains(new ArrayByteIterable(metaKey)));
+            fresh.sync();
+            return fresh.env.computeInReadonlyTransaction(txn -> Math.max(1, fresh.metaLong(txn, REVISION)));
+        } finally {
+            fresh.close();
+        }
+    }
+
+    private void load(DataInputStream data, Predicate<byte[]> keepMeta) throws IOException {
+        DumpFormat.readHeader(data);
         Transaction txn = env.beginExclusiveTransaction();
         try {
             for (int s = 0; s < STORES.size(); s++) {
-                Store store = store(data.readUTF());
+                String name = data.readUTF();
+                Store store = store(name);
                 long n = 0;
                 for (byte[] k = readChunk(data); k != null; k = readChunk(data)) {
-                    store.put(txn, new ArrayByteIterable(k), new ArrayByteIterable(readChunk(data)));
+                    byte[] v = readChunk(data);
+                    if (v == null) {
+                        throw new DumpFormat.InvalidDumpException("a key without a value in store " + name);
+                    }
+                    if (name.equals(META) && !keepMeta.test(k)) {
+                        continue;
+                    }
+                    store.put(txn, new ArrayByteIterable(k), new ArrayByteIterable(v));
                     if (++n % 10_000 == 0) {
                         txn.flush();
                     }
@@ -423,7 +462,7 @@ public final class MvccStore implements AutoCloseable {
             case CHANGES -> changes;
             case LEASES -> leases;
             case META -> meta;
-            default -> throw new IllegalArgumentException("unknown store in snapshot: " + name);
+            default -> throw new IllegalArgumentException("unknown store in the dump: '" + name + "'");
         };
     }
 
@@ -437,7 +476,7 @@ public final class MvccStore implements AutoCloseable {
     }
 
     private static ByteIterable key(String name) {
-        return new ArrayByteIterable(name.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return new ArrayByteIterable(name.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static void writeChunk(DataOutputStream out, ByteIterable bytes) throws IOException {
@@ -449,6 +488,9 @@ public final class MvccStore implements AutoCloseable {
         int length = in.readInt();
         if (length < 0) {
             return null;
+        }
+        if (length > MAX_RECORD_BYTES) {
+            throw new DumpFormat.InvalidDumpException("a record of " + length + " bytes");
         }
         byte[] bytes = new byte[length];
         in.readFully(bytes);

@@ -3,6 +3,7 @@ package dev.gantry.kv.raft;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -67,6 +68,8 @@ import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.mvcc.MvccStore;
 import dev.gantry.kv.mvcc.MvccView;
+import dev.gantry.kv.snapshot.SnapshotDump;
+import dev.gantry.kv.snapshot.SnapshotStream;
 import dev.gantry.kv.watch.WatchHub;
 import dev.gantry.kv.watch.WatchStream;
 
@@ -148,7 +151,8 @@ public final class KvMember implements AutoCloseable {
         this.memberId = identity.memberId();
         this.clusterId = identity.clusterId();
         this.selfPeerId = RaftPeers.id(memberId);
-        this.store = MvccStore.open(config.memberDir().resolve("kv"));
+        this.store = MvccStore.open(config.storeDir());
+        SnapshotDump.deleteLeftovers(dumpDir());
         store.seedMembers(identity.initialMembers());
         MemberSet members = store.members();
         if (members.getRemovedList().contains(memberId)) {
@@ -202,6 +206,11 @@ public final class KvMember implements AutoCloseable {
         this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
                 new DaemonThreads("kv-read"));
         this.timer = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-timer"));
+    }
+
+    /** Where the Snapshot RPC puts its dumps while it streams them. */
+    private Path dumpDir() {
+        return config.memberDir().resolve("snapshot-dumps");
     }
 
     /** Opens the store and starts the Raft server; the member then elects or follows a leader on its own. */
@@ -758,6 +767,16 @@ public final class KvMember implements AutoCloseable {
     /** Rewrites this member's store compactly (etcd's Defragment), off the caller's thread. */
     public CompletableFuture<Void> defragment() {
         return CompletableFuture.runAsync(store::defragment, readers);
+    }
+
+    /**
+     * etcd's Snapshot: this member's store as of now (no read-index round, as etcd), dumped in one read-only
+     * transaction to a file under the data directory while writes go on; blocks for the dump. The caller
+     * streams it and closes it, which deletes the file.
+     */
+    public SnapshotStream snapshot() throws IOException {
+        SnapshotDump dump = SnapshotDump.take(store, dumpDir());
+        return new SnapshotStream(dump, header(dump.revision()));
     }
 
     /**

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import com.google.protobuf.ByteString;
 
 import dev.gantry.kv.api.mvcc.KeyValue;
+import dev.gantry.kv.api.raft.MemberAttributes;
+import dev.gantry.kv.api.raft.MemberSet;
 
 class MvccStoreTest {
     @TempDir
@@ -176,6 +178,51 @@ class MvccStoreTest {
         java.nio.file.Files.move(dir.resolve("kv"), dir.resolve("kv.old"));
         store = MvccStore.open(dir.resolve("kv"));
         assertThat(valuesAt(0)).containsExactly("a=1");
+    }
+
+    @Test
+    void aSeededStoreKeepsTheKeySpaceAndDropsTheOldClustersRaftPositionAndMembers() throws Exception {
+        put("a", "1");
+        put("a", "2");
+        delete("a");
+        put("b", "1");
+        write(v -> {
+            v.setMembers(MemberSet.newBuilder()
+                    .addMembers(MemberAttributes.newBuilder().setName("old")).build());
+            return null;
+        });
+        ByteArrayOutputStream dump = new ByteArrayOutputStream();
+        assertThat(store.dump(dump)).isEqualTo(5);
+
+        assertThat(MvccStore.seed(dir.resolve("seeded"), new ByteArrayInputStream(dump.toByteArray()))).isEqualTo(5);
+        MvccStore seeded = MvccStore.open(dir.resolve("seeded"));
+        try {
+            assertThat(seeded.appliedIndex()).isZero();
+            assertThat(seeded.appliedTerm()).isZero();
+            assertThat(seeded.revision()).isEqualTo(5);
+            assertThat(seeded.read(MvccView::members).getMembersList()).isEmpty();
+            List<KeyValue> atThree = seeded.read(v -> v.range(all(), 3, 10).kvs());
+            assertThat(atThree).extracting(kv -> kv.getValue().toStringUtf8()).containsExactly("2");
+            // the new cluster's first entry (Raft index 1) applies on top
+            Object applied = seeded.write(1, 1, v -> {
+                v.beginCommand();
+                v.put(bytes("c"), ByteString.copyFromUtf8("1"), 0);
+                v.endCommand();
+                return true;
+            });
+            assertThat(applied).isEqualTo(true);
+            assertThat(seeded.revision()).isEqualTo(6);
+        } finally {
+            seeded.close();
+        }
+    }
+
+    @Test
+    void somethingElseIsRefusedAsNoDump() {
+        byte[] notADump = "SQLite format 3\0 and then some".getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> MvccStore.seed(dir.resolve("seeded"), new ByteArrayInputStream(notADump)))
+                .isInstanceOf(DumpFormat.InvalidDumpException.class)
+                .hasMessageContaining("not a Gantry KV snapshot");
     }
 
     // ---- helpers: one Raft entry per command ----
