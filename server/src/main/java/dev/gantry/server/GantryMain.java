@@ -43,7 +43,8 @@ public final class GantryMain {
               --listen-peer-urls URLS              where peers connect for Raft (default http://localhost:2380)
               --initial-advertise-peer-urls URLS   this member's peer URLs (default http://localhost:2380)
               --initial-cluster NAME=URL,...       all initial members (default NAME=<advertise peer URL>)
-              --initial-cluster-state new|existing (default new)
+              --initial-cluster-state new|existing (default new; existing: join a running cluster after
+                                                   'etcdctl member add', asking the members of --initial-cluster)
               --initial-cluster-token TOKEN        distinguishes clusters (default "etcd-cluster")
               --heartbeat-interval MS              (default 100)
               --election-timeout MS                (default 1000)
