@@ -25,7 +25,9 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.TimeDuration;
@@ -51,6 +53,7 @@ import dev.gantry.kv.cluster.ClusterIdentity;
 import dev.gantry.kv.cluster.MemberConfig;
 import dev.gantry.kv.cluster.Urls;
 import dev.gantry.kv.lease.Lessor;
+import dev.gantry.kv.metrics.Histogram;
 import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.mvcc.MvccStore;
@@ -75,6 +78,9 @@ public final class KvMember implements AutoCloseable {
     private static final int LEASE_REVOKES_PER_TICK = 100;
     /** A lease call waiting for a leader (or for this leader to be ready) looks again after this long. */
     private static final long LEASE_RETRY_MS = 100;
+    /** How often each peer's round-trip time is measured, and how long a probe may take (etcd: every 4 s, 5 s). */
+    private static final long PEER_PROBE_INTERVAL_MS = 4000;
+    private static final long PEER_PROBE_DEADLINE_MS = 3000;
 
     private final MemberConfig config;
     private final ClusterIdentity identity;
@@ -96,6 +102,8 @@ public final class KvMember implements AutoCloseable {
     private final LocalLeases localLeases = new LocalLeases();
     private final KeepAliveBatcher keepAlives;
     private final KvStateMachine stateMachine;
+    private final Histogram raftLogSyncs;
+    private final PeerProber peerProber;
     private final WatchHub watchHub;
     private final ExecutorService watchSenders;
     private final long requestTimeoutMs;
@@ -115,6 +123,8 @@ public final class KvMember implements AutoCloseable {
         this.stateMachine = new KvStateMachine(store, watchHub, lessor, config.electionTimeout().toNanos());
         RaftGroup group = group();
         this.groupId = group.getGroupId();
+        RaftPeerId self = RaftPeerId.valueOf(identity.name());
+        this.raftLogSyncs = RaftLogSyncs.of(self);
         RaftProperties properties = RaftSettings.server(config);
         Parameters parameters = new Parameters();
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
@@ -122,7 +132,7 @@ public final class KvMember implements AutoCloseable {
                         lessor::isPrimary, localLeases))
                 : builder);
         this.server = RaftServer.newBuilder()
-                .setServerId(RaftPeerId.valueOf(identity.name()))
+                .setServerId(self)
                 .setGroup(group)
                 .setProperties(properties)
                 .setParameters(parameters)
@@ -141,6 +151,8 @@ public final class KvMember implements AutoCloseable {
         this.raft = new RaftGateway(server, groupId, RaftPeerId.valueOf(identity.name()), client, PROPOSALS_IN_FLIGHT);
         this.proposer = new Proposer(this::submit, PROPOSALS_IN_FLIGHT);
         this.forwarding = new Forwarding(requestTimeoutMs);
+        this.peerProber = new PeerProber(self, () -> peersOf(raftDivision().getRaftConf()),
+                peer -> identity.memberId(peer.toString()), forwarding::ping, PEER_PROBE_DEADLINE_MS);
         this.keepAlives = new KeepAliveBatcher(forwarding::keepAlive);
         this.readIndexThread = Executors.newSingleThreadExecutor(new DaemonThreads("kv-read-index"));
         this.readBarrier = new ReadBarrier(raft, readIndexThread);
@@ -158,6 +170,8 @@ public final class KvMember implements AutoCloseable {
             member.timer.scheduleWithFixedDelay(member::expireLeases, LEASE_EXPIRY_TICK_MS, LEASE_EXPIRY_TICK_MS,
                     TimeUnit.MILLISECONDS);
             member.startAutoCompaction();
+            member.timer.scheduleWithFixedDelay(member.peerProber::probe, LEASE_EXPIRY_TICK_MS, PEER_PROBE_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
             LOG.infof("member %s (%s) started: peers %s, data in %s", member.identity.name(),
                     Long.toHexString(member.memberId()), member.identity.initialCluster(), config.dataDir().toAbsolutePath());
             return member;
@@ -518,6 +532,21 @@ public final class KvMember implements AutoCloseable {
         return store.compactRevision();
     }
 
+    /** The duration of each fsync of the Raft log (etcd's WAL fsync). */
+    public Histogram raftLogSyncDurations() {
+        return raftLogSyncs;
+    }
+
+    /** The duration of each commit of the store (etcd's backend commit), one per applied Raft entry. */
+    public Histogram backendCommitDurations() {
+        return store.commitDurations();
+    }
+
+    /** Round-trip times to the other members, by member ID. */
+    public Map<Long, Histogram> peerRoundTripTimes() {
+        return peerProber.roundTripTimes();
+    }
+
     /** The client URLs this member advertises (etcd's --advertise-client-urls). */
     public List<URI> advertiseClientUrls() {
         return config.advertiseClientUrls();
@@ -548,6 +577,13 @@ public final class KvMember implements AutoCloseable {
             members.add(b.build());
         }
         return members;
+    }
+
+    /** Voters and learners (Ratis's listeners) of a Raft configuration, old and new while it changes. */
+    private static List<RaftPeer> peersOf(RaftConfiguration conf) {
+        List<RaftPeer> peers = new ArrayList<>(conf.getAllPeers(RaftPeerRole.FOLLOWER));
+        peers.addAll(conf.getAllPeers(RaftPeerRole.LISTENER));
+        return peers;
     }
 
     private DivisionInfo division() {
