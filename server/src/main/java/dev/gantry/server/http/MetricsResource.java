@@ -1,10 +1,14 @@
 package dev.gantry.server.http;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 
+import dev.gantry.kv.metrics.Histogram;
 import dev.gantry.kv.raft.KvMember;
 
 /**
@@ -44,6 +48,13 @@ public class MetricsResource {
         out.gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.", member.revision());
         out.gauge("etcd_debugging_mvcc_compact_revision", "The revision of the last compaction in store.",
                 member.compactRevision());
+        out.histogram("etcd_disk_wal_fsync_duration_seconds", "The latency distributions of fsync called by WAL.",
+                member.raftLogSyncDurations().snapshot());
+        out.histogram("etcd_disk_backend_commit_duration_seconds", "The latency distributions of commit called by backend.",
+                member.backendCommitDurations().snapshot());
+        Map<String, Histogram.Snapshot> roundTrips = new TreeMap<>();
+        member.peerRoundTripTimes().forEach((id, h) -> roundTrips.put("To=\"" + Long.toHexString(id) + "\"", h.snapshot()));
+        out.histograms("etcd_network_peer_round_trip_time_seconds", "Round-Trip-Time histogram between peers", roundTrips);
         grpcCalls.writeTo(out);
         return out.toString();
     }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * through a leader kill: a member that loses its leader reports {@code etcd_server_has_leader 0} and
  * {@code /health} false, and once a leader is back, {@code etcd_server_leader_changes_seen_total} has grown.
  * Two of the three members are killed so that the survivor stays leaderless until they return (with one
- * member down a new leader would follow within a second, too briefly to scrape for sure).
+ * member down a new leader would follow within a second, too briefly to scrape for sure). And the disk and
+ * network latency histograms operators alert on: WAL fsyncs, and the round-trip time to each peer.
  */
 class MetricsIT {
     private static final Duration AWAIT = Duration.ofSeconds(30);
@@ -64,16 +65,54 @@ class MetricsIT {
         }
     }
 
+    @Test
+    void everyMemberTimesItsWalFsyncsAndItsRoundTripsToEachPeer() {
+        try (Cluster cluster = Cluster.start(3)) {
+            Etcdctl etcdctl = Etcdctl.of(cluster);
+            for (int i = 0; i < 5; i++) {
+                assertThat(etcdctl.run("put", "/metrics-it/w" + i, "v").succeeded()).isTrue();
+            }
+            String fsync = "etcd_disk_wal_fsync_duration_seconds";
+            String rtt = "etcd_network_peer_round_trip_time_seconds";
+            for (Member member : cluster.members()) {
+                List<String> toPeers = cluster.members().stream().filter(peer -> peer != member)
+                        .map(peer -> "To=\"" + Long.toHexString(peer.id()) + "\"").toList();
+                // etcd records a peer's round-trip time 5 s after it connects, then every 30 s
+                String metrics = Await.until(member.name() + " reporting WAL fsyncs and a round-trip time to each peer",
+                        AWAIT, () -> {
+                            String text = get(base(cluster, member) + "/metrics");
+                            return value(text, fsync + "_count").orElse(0.0) > 0
+                                    && toPeers.stream().allMatch(to -> value(text, rtt + "_count{" + to + "}").orElse(0.0) > 0)
+                                    ? Optional.of(text) : Optional.empty();
+                        }, cluster::toString);
+                // etcd's buckets: fsyncs 1 ms to 8.192 s, round trips 0.1 ms to 3.2768 s, then +Inf, which is the count
+                assertThat(value(metrics, fsync + "_bucket{le=\"0.001\"}")).isPresent();
+                assertThat(value(metrics, fsync + "_bucket{le=\"8.192\"}")).isPresent();
+                assertThat(value(metrics, fsync + "_bucket{le=\"+Inf\"}")).isEqualTo(value(metrics, fsync + "_count"));
+                for (String to : toPeers) {
+                    assertThat(value(metrics, rtt + "_bucket{" + to + ",le=\"0.0001\"}")).isPresent();
+                    assertThat(value(metrics, rtt + "_bucket{" + to + ",le=\"3.2768\"}")).isPresent();
+                    assertThat(value(metrics, rtt + "_bucket{" + to + ",le=\"+Inf\"}"))
+                            .isEqualTo(value(metrics, rtt + "_count{" + to + "}"));
+                    assertThat(value(metrics, rtt + "_sum{" + to + "}").orElseThrow()).isPositive();
+                }
+            }
+        }
+    }
+
+    /** A series' value in Prometheus text, if it is there. */
+    private static Optional<Double> value(String metrics, String series) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
+        return m.find() ? Optional.of(Double.parseDouble(m.group(1))) : Optional.empty();
+    }
+
     private String base(Cluster cluster, Member member) {
         return cluster.implementation() == Implementation.ETCD ? member.clientUrl() : member.httpUrl();
     }
 
     private double metric(Cluster cluster, Member member, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(get(base(cluster, member) + "/metrics"));
-        if (!m.find()) {
-            throw new AssertionError(name + " missing from the metrics of " + member.name());
-        }
-        return Double.parseDouble(m.group(1));
+        return value(get(base(cluster, member) + "/metrics"), name)
+                .orElseThrow(() -> new AssertionError(name + " missing from the metrics of " + member.name()));
     }
 
     private String health(Cluster cluster, Member member) {

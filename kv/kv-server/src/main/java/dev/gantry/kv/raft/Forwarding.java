@@ -26,6 +26,7 @@ import org.apache.ratis.thirdparty.io.grpc.stub.ServerCalls;
 import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
 import org.apache.ratis.thirdparty.com.google.common.util.concurrent.ListenableFuture;
 
+import com.google.protobuf.Empty;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 
@@ -50,6 +51,7 @@ import dev.gantry.kv.mvcc.EtcdException;
  * peer port, inside Ratis's gRPC server; messages are our protobufs as plain bytes, since Ratis's gRPC is
  * shaded. Lease keep-alives and time-to-live queries travel the same way: only the leader runs lease clocks.
  * So do the questions of a member joining the cluster: what the cluster is, and (to the leader) "admit me".
+ * Any member answers a Ping, by which its peers measure their round-trip time to it ({@link PeerProber}).
  */
 final class Forwarding implements AutoCloseable {
     /** The leader answers this when it has lost leadership before proposing anything: safe to send elsewhere. */
@@ -60,6 +62,7 @@ final class Forwarding implements AutoCloseable {
     private static final MethodDescriptor<byte[], byte[]> TIME_TO_LIVE = method("LeaseTimeToLive");
     private static final MethodDescriptor<byte[], byte[]> CLUSTER_INFO = method("ClusterInfo");
     private static final MethodDescriptor<byte[], byte[]> ADMIT = method("Admit");
+    private static final MethodDescriptor<byte[], byte[]> PING = method("Ping");
 
     /** What only the leader can answer about leases (their expiry clocks run there). */
     interface LeaderLeases {
@@ -84,7 +87,7 @@ final class Forwarding implements AutoCloseable {
 
     /**
      * The service the leader runs: proposes each forwarded command through its own proposer. Answers
-     * {@link #NOT_LEADER} when this member does not lead.
+     * {@link #NOT_LEADER} when this member does not lead. Pings are answered by any member.
      */
     static ServerServiceDefinition service(BooleanSupplier isLeader,
                                            Function<Command, CompletableFuture<CommandResult>> propose,
@@ -96,6 +99,10 @@ final class Forwarding implements AutoCloseable {
                 .addMethod(KEEP_ALIVE, leaderCall(isLeaseLeader, KeepAliveBatch.parser(), leases::keepAlive))
                 .addMethod(TIME_TO_LIVE, leaderCall(isLeaseLeader, LeaseTimeToLiveRequest.parser(), leases::timeToLive))
                 .addMethod(PROPOSE, leaderCall(isLeader, CommandBatch.parser(), batch -> proposeAll(batch, propose)))
+                .addMethod(PING, ServerCalls.asyncUnaryCall((byte[] request, StreamObserver<byte[]> response) -> {
+                    response.onNext(request);
+                    response.onCompleted();
+                }))
                 .build();
     }
 
@@ -138,31 +145,36 @@ final class Forwarding implements AutoCloseable {
 
     /** Sends an entry's commands to the leader at {@code address} (host:port of its Raft peer port). */
     CompletableFuture<BatchResult> forward(String address, CommandBatch batch) {
-        return call(address, PROPOSE, batch, BatchResult.parser());
+        return call(address, PROPOSE, batch, BatchResult.parser(), timeoutMs);
     }
 
     CompletableFuture<KeepAliveTtls> keepAlive(String address, KeepAliveBatch batch) {
-        return call(address, KEEP_ALIVE, batch, KeepAliveTtls.parser());
+        return call(address, KEEP_ALIVE, batch, KeepAliveTtls.parser(), timeoutMs);
     }
 
     CompletableFuture<LeaseTimeToLiveResponse> timeToLive(String address, LeaseTimeToLiveRequest request) {
-        return call(address, TIME_TO_LIVE, request, LeaseTimeToLiveResponse.parser());
+        return call(address, TIME_TO_LIVE, request, LeaseTimeToLiveResponse.parser(), timeoutMs);
+    }
+
+    /** An empty round trip to the member at {@code address}, failing if it takes longer than {@code deadlineMs}. */
+    CompletableFuture<Empty> ping(String address, long deadlineMs) {
+        return call(address, PING, Empty.getDefaultInstance(), Empty.parser(), deadlineMs);
     }
 
     CompletableFuture<ClusterInfo> clusterInfo(String address) {
-        return call(address, CLUSTER_INFO, ClusterInfoRequest.getDefaultInstance(), ClusterInfo.parser());
+        return call(address, CLUSTER_INFO, ClusterInfoRequest.getDefaultInstance(), ClusterInfo.parser(), timeoutMs);
     }
 
     CompletableFuture<AdmitResponse> admit(String address, AdmitRequest request) {
-        return call(address, ADMIT, request, AdmitResponse.parser());
+        return call(address, ADMIT, request, AdmitResponse.parser(), timeoutMs);
     }
 
     private <R> CompletableFuture<R> call(String address, MethodDescriptor<byte[], byte[]> method, Message request,
-                                          Parser<R> parser) {
+                                          Parser<R> parser, long deadlineMs) {
         ManagedChannel channel = channels.computeIfAbsent(address,
                 a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(64 << 20).build());
         ListenableFuture<byte[]> call = ClientCalls.futureUnaryCall(
-                channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)),
+                channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)),
                 request.toByteArray());
         CompletableFuture<R> result = new CompletableFuture<>();
         call.addListener(() -> {

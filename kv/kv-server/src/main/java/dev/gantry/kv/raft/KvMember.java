@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,6 +27,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
@@ -64,6 +66,7 @@ import dev.gantry.kv.cluster.MemberId;
 import dev.gantry.kv.cluster.Membership;
 import dev.gantry.kv.cluster.Urls;
 import dev.gantry.kv.lease.Lessor;
+import dev.gantry.kv.metrics.Histogram;
 import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.mvcc.MvccStore;
@@ -93,6 +96,9 @@ public final class KvMember implements AutoCloseable {
     /** How often membership is tended: admission of a joined member, the leader's reconciliation, removal. */
     private static final long MEMBERSHIP_TICK_MS = 500;
     private static final long JOIN_RETRY_MS = 500;
+    /** How often each peer's round-trip time is measured, and how long a probe may take (etcd: every 4 s, 5 s). */
+    private static final long PEER_PROBE_INTERVAL_MS = 4000;
+    private static final long PEER_PROBE_DEADLINE_MS = 3000;
 
     private final MemberConfig config;
     private final ClusterIdentity identity;
@@ -115,6 +121,8 @@ public final class KvMember implements AutoCloseable {
     private final LocalLeases localLeases = new LocalLeases();
     private final KeepAliveBatcher keepAlives;
     private final KvStateMachine stateMachine;
+    private final Histogram raftLogSyncs;
+    private final PeerProber peerProber;
     private final WatchHub watchHub;
     private final ExecutorService watchSenders;
     private final long requestTimeoutMs;
@@ -173,6 +181,7 @@ public final class KvMember implements AutoCloseable {
         this.watchSenders = Executors.newFixedThreadPool(2, new DaemonThreads("kv-watch-send"));
         this.stateMachine = new KvStateMachine(store, watchHub, lessor, config.electionTimeout().toNanos());
         this.groupId = RaftGroupId.valueOf(identity.groupId());
+        this.raftLogSyncs = RaftLogSyncs.of(selfPeerId);
         RaftProperties properties = RaftSettings.server(config);
         Parameters parameters = new Parameters();
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
@@ -200,6 +209,8 @@ public final class KvMember implements AutoCloseable {
         this.membershipThread = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-membership"));
         this.reconciler = new MembershipReconciler(() -> raftDivision().getRaftConf(),
                 () -> store.members(), client);
+        this.peerProber = new PeerProber(selfPeerId, () -> peersOf(raftDivision().getRaftConf()),
+                RaftPeers::memberId, forwarding::ping, PEER_PROBE_DEADLINE_MS);
         this.keepAlives = new KeepAliveBatcher(forwarding::keepAlive);
         this.readIndexThread = Executors.newSingleThreadExecutor(new DaemonThreads("kv-read-index"));
         this.readBarrier = new ReadBarrier(raft, readIndexThread);
@@ -228,6 +239,8 @@ public final class KvMember implements AutoCloseable {
             member.timer.scheduleWithFixedDelay(member::expireLeases, LEASE_EXPIRY_TICK_MS, LEASE_EXPIRY_TICK_MS,
                     TimeUnit.MILLISECONDS);
             member.startAutoCompaction();
+            member.timer.scheduleWithFixedDelay(member.peerProber::probe, LEASE_EXPIRY_TICK_MS, PEER_PROBE_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
             LOG.infof("member %s (%s) started%s, data in %s", member.identity.name(), MemberId.hex(member.memberId()),
                     member.identity.joined() ? " (joined a running cluster)" : ": initial cluster " + member.identity.initialCluster(),
                     config.dataDir().toAbsolutePath());
@@ -834,6 +847,21 @@ public final class KvMember implements AutoCloseable {
         return store.compactRevision();
     }
 
+    /** The duration of each fsync of the Raft log (etcd's WAL fsync). */
+    public Histogram raftLogSyncDurations() {
+        return raftLogSyncs;
+    }
+
+    /** The duration of each commit of the store (etcd's backend commit), one per applied Raft entry. */
+    public Histogram backendCommitDurations() {
+        return store.commitDurations();
+    }
+
+    /** Round-trip times to the other members, by member ID. */
+    public Map<Long, Histogram> peerRoundTripTimes() {
+        return peerProber.roundTripTimes();
+    }
+
     /** The client URLs this member advertises (etcd's --advertise-client-urls). */
     public List<URI> advertiseClientUrls() {
         return config.advertiseClientUrls();
@@ -865,6 +893,13 @@ public final class KvMember implements AutoCloseable {
     /** Whether this member is a learner, as the member set says (until this member has caught up: as when it joined). */
     public boolean isLearner() {
         return Membership.find(store.members(), memberId).map(MemberAttributes::getIsLearner).orElse(learnerWhenJoined);
+    }
+
+    /** Voters and learners (Ratis's listeners) of a Raft configuration, old and new while it changes. */
+    private static List<RaftPeer> peersOf(RaftConfiguration conf) {
+        List<RaftPeer> peers = new ArrayList<>(conf.getAllPeers(RaftPeerRole.FOLLOWER));
+        peers.addAll(conf.getAllPeers(RaftPeerRole.LISTENER));
+        return peers;
     }
 
     private DivisionInfo division() {
