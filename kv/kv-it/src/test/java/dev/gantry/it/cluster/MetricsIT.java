@@ -2,16 +2,9 @@ package dev.gantry.it.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 class MetricsIT {
     private static final Duration AWAIT = Duration.ofSeconds(30);
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void aMemberWithoutLeaderSaysSoAndCountsTheNextLeaderChange() {
@@ -41,7 +33,7 @@ class MetricsIT {
                     .as("members reporting etcd_server_is_leader 1").isEqualTo(1);
             assertThat(metric(cluster, leader, "etcd_server_is_leader")).isEqualTo(1);
             assertThat(metric(cluster, survivor, "etcd_mvcc_db_total_size_in_bytes")).isPositive();
-            assertThat(health(cluster, survivor)).contains("\"health\":\"true\"");
+            assertThat(MemberHttp.health(cluster, survivor)).contains("\"health\":\"true\"");
             double changesBefore = metric(cluster, survivor, "etcd_server_leader_changes_seen_total");
             // gRPC calls are counted as etcd's go-grpc-prometheus counts them
             String rangesOk = "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Range\","
@@ -55,7 +47,7 @@ class MetricsIT {
             Await.until("etcd_server_has_leader 0 on the survivor", AWAIT, () ->
                     metric(cluster, survivor, "etcd_server_has_leader") == 0 ? Optional.of(true) : Optional.empty(),
                     cluster::toString);
-            assertThat(health(cluster, survivor)).contains("\"health\":\"false\"");
+            assertThat(MemberHttp.health(cluster, survivor)).contains("\"health\":\"false\"");
 
             cluster.restart(List.of(leader, followers.get(1)));
             Await.until("a leader again, one more leader change seen by the survivor", AWAIT, () ->
@@ -80,54 +72,32 @@ class MetricsIT {
                 // etcd records a peer's round-trip time 5 s after it connects, then every 30 s
                 String metrics = Await.until(member.name() + " reporting WAL fsyncs and a round-trip time to each peer",
                         AWAIT, () -> {
-                            String text = get(base(cluster, member) + "/metrics");
-                            return value(text, fsync + "_count").orElse(0.0) > 0
-                                    && toPeers.stream().allMatch(to -> value(text, rtt + "_count{" + to + "}").orElse(0.0) > 0)
+                            String text = MemberHttp.metrics(cluster, member);
+                            return MemberHttp.value(text, fsync + "_count").orElse(0.0) > 0
+                                    && toPeers.stream().allMatch(to -> MemberHttp.value(text, rtt + "_count{" + to + "}").orElse(0.0) > 0)
                                     ? Optional.of(text) : Optional.empty();
                         }, cluster::toString);
                 // etcd's buckets: fsyncs 1 ms to 8.192 s, round trips 0.1 ms to 3.2768 s, then +Inf, which is the count
-                assertThat(value(metrics, fsync + "_bucket{le=\"0.001\"}")).isPresent();
-                assertThat(value(metrics, fsync + "_bucket{le=\"8.192\"}")).isPresent();
-                assertThat(value(metrics, fsync + "_bucket{le=\"+Inf\"}")).isEqualTo(value(metrics, fsync + "_count"));
+                assertThat(MemberHttp.value(metrics, fsync + "_bucket{le=\"0.001\"}")).isPresent();
+                assertThat(MemberHttp.value(metrics, fsync + "_bucket{le=\"8.192\"}")).isPresent();
+                assertThat(MemberHttp.value(metrics, fsync + "_bucket{le=\"+Inf\"}")).isEqualTo(MemberHttp.value(metrics, fsync + "_count"));
                 for (String to : toPeers) {
-                    assertThat(value(metrics, rtt + "_bucket{" + to + ",le=\"0.0001\"}")).isPresent();
-                    assertThat(value(metrics, rtt + "_bucket{" + to + ",le=\"3.2768\"}")).isPresent();
-                    assertThat(value(metrics, rtt + "_bucket{" + to + ",le=\"+Inf\"}"))
-                            .isEqualTo(value(metrics, rtt + "_count{" + to + "}"));
-                    assertThat(value(metrics, rtt + "_sum{" + to + "}").orElseThrow()).isPositive();
+                    assertThat(MemberHttp.value(metrics, rtt + "_bucket{" + to + ",le=\"0.0001\"}")).isPresent();
+                    assertThat(MemberHttp.value(metrics, rtt + "_bucket{" + to + ",le=\"3.2768\"}")).isPresent();
+                    assertThat(MemberHttp.value(metrics, rtt + "_bucket{" + to + ",le=\"+Inf\"}"))
+                            .isEqualTo(MemberHttp.value(metrics, rtt + "_count{" + to + "}"));
+                    assertThat(MemberHttp.value(metrics, rtt + "_sum{" + to + "}").orElseThrow()).isPositive();
                 }
             }
         }
     }
 
-    /** A series' value in Prometheus text, if it is there. */
-    private static Optional<Double> value(String metrics, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(metrics);
-        return m.find() ? Optional.of(Double.parseDouble(m.group(1))) : Optional.empty();
-    }
 
-    private String base(Cluster cluster, Member member) {
-        return cluster.implementation() == Implementation.ETCD ? member.clientUrl() : member.httpUrl();
-    }
 
     private double metric(Cluster cluster, Member member, String name) {
-        return value(get(base(cluster, member) + "/metrics"), name)
+        return MemberHttp.metric(cluster, member, name)
                 .orElseThrow(() -> new AssertionError(name + " missing from the metrics of " + member.name()));
     }
 
-    private String health(Cluster cluster, Member member) {
-        return get(base(cluster, member) + "/health").replace(" ", "");
-    }
 
-    private String get(String url) {
-        try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
-            return http.send(request, HttpResponse.BodyHandlers.ofString()).body();
-        } catch (IOException e) {
-            throw new IllegalStateException("GET " + url + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -2,11 +2,6 @@ package dev.gantry.it.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +40,6 @@ class QuotaIT {
     private static final Pattern ALARM = Pattern.compile("memberID:(\\d+) alarm:NOSPACE");
     private static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+)");
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void aFullStoreRaisesNospaceEverywhereAndEtcdsRunbookBringsWritesBack() {
@@ -74,7 +68,7 @@ class QuotaIT {
                 assertThat(memberIds).contains(alarm.group(1));
                 Etcdctl.Result status = Etcdctl.of(member).run("endpoint", "status");
                 assertThat(status.stdout()).as("endpoint status on %s", member.name()).contains("alarm:NOSPACE");
-                assertThat(health(cluster, member)).as("/health on %s", member.name()).contains("\"health\":\"false\"");
+                assertThat(MemberHttp.health(cluster, member)).as("/health on %s", member.name()).contains("\"health\":\"false\"");
             }
 
             // what would grow the store fails with etcd's message, on every member; reads and deletes work
@@ -107,7 +101,7 @@ class QuotaIT {
             for (Member member : cluster.members()) {
                 Etcdctl.Result list = Etcdctl.of(member).run("alarm", "list");
                 assertThat(list.stdout()).as("alarm list on %s after disarm", member.name()).isBlank();
-                assertThat(health(cluster, member)).as("/health on %s", member.name()).contains("\"health\":\"true\"");
+                assertThat(MemberHttp.health(cluster, member)).as("/health on %s", member.name()).contains("\"health\":\"true\"");
             }
 
             Etcdctl.Result put = etcdctl.run("put", PREFIX + "after", "v");
@@ -162,28 +156,10 @@ class QuotaIT {
     }
 
     private long metric(Cluster cluster, Member member, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(get(base(cluster, member) + "/metrics"));
-        assertThat(m.find()).as("%s in the metrics of %s", name, member.name()).isTrue();
-        return (long) Double.parseDouble(m.group(1));
+        return MemberHttp.metric(cluster, member, name).map(Double::longValue)
+                .orElseThrow(() -> new AssertionError(name + " missing from the metrics of " + member.name()));
     }
 
-    private String health(Cluster cluster, Member member) {
-        return get(base(cluster, member) + "/health").replace(" ", "");
-    }
 
-    private static String base(Cluster cluster, Member member) {
-        return cluster.implementation() == Implementation.ETCD ? member.clientUrl() : member.httpUrl();
-    }
 
-    private String get(String url) {
-        try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
-            return http.send(request, HttpResponse.BodyHandlers.ofString()).body();
-        } catch (IOException e) {
-            throw new IllegalStateException("GET " + url + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 }
