@@ -607,8 +607,6 @@ public final class KvMember implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
-        watchHub.close();
-        watchSenders.shutdownNow();
         proposer.close();
         forwarding.close();
         raft.close();
@@ -622,6 +620,9 @@ public final class KvMember implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("closing the Raft server", e);
         }
+        // only now: the Raft server applies (and publishes to watchers) what was committed until it stops
+        watchHub.close();
+        watchSenders.shutdownNow();
         readers.shutdown();
         readIndexThread.shutdownNow();
         store.close();
