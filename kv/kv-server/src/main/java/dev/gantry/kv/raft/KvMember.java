@@ -924,8 +924,6 @@ public final class KvMember implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         membershipThread.shutdownNow();
-        watchHub.close();
-        watchSenders.shutdownNow();
         proposer.close();
         forwarding.close();
         raft.close();
@@ -939,6 +937,9 @@ public final class KvMember implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("closing the Raft server", e);
         }
+        // only now: the Raft server applies (and publishes to watchers) what was committed until it stops
+        watchHub.close();
+        watchSenders.shutdownNow();
         readers.shutdown();
         readIndexThread.shutdownNow();
         store.close();
