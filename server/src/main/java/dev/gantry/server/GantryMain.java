@@ -50,7 +50,7 @@ public final class GantryMain {
               --election-timeout MS                (default 1000)
               --max-request-bytes N                largest client request (default 1572864)
               --max-txn-ops N                      most operations in one txn (default 128)
-              --snapshot-count N                   applied Raft entries between snapshots (default 10000)
+              --snapshot-count N                   applied Raft entries between snapshots (default 100000, as etcd 3.4)
               --experimental-watch-progress-notify-interval DURATION
                                                    how often idle watchers that asked for progress
                                                    notifications get one (default 10m, at least 100ms)

@@ -129,7 +129,7 @@ public record MemberConfig(
                 Duration.ofMillis(positiveLong("election-timeout", flags.getOrDefault("election-timeout", "1000"))),
                 (int) positiveLong("max-request-bytes", flags.getOrDefault("max-request-bytes", String.valueOf(DEFAULT_MAX_REQUEST_BYTES))),
                 (int) positiveLong("max-txn-ops", flags.getOrDefault("max-txn-ops", "128")),
-                positiveLong("snapshot-count", flags.getOrDefault("snapshot-count", "10000")),
+                positiveLong("snapshot-count", flags.getOrDefault("snapshot-count", "100000")),
                 duration("experimental-watch-progress-notify-interval",
                         flags.getOrDefault("experimental-watch-progress-notify-interval", "10m"), Duration.ofMillis(100)),
                 autoCompaction(flags.getOrDefault("auto-compaction-mode", "periodic"),

@@ -49,11 +49,10 @@ final class RaftSettings {
         RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(1024, snapshotCount));
         RaftServerConfigKeys.Log.setPurgePreservationLogNum(p, Math.min(5000, snapshotCount / 2));
 
-        // No metadata entry after each commit: Ratis records a new commit index as one more log entry, so every
-        // batch cost two appends and two fsyncs on each member, and snapshots came twice as often (etcd writes its
-        // commit index with the entries). Without it, a restarted member applies its tail once the leader tells
-        // it the commit index; the store's own applied index makes that replay idempotent.
-        RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+        // Ratis records each new commit index as a metadata entry. It costs every member a second append and
+        // fsync per batch, but it is how followers learn promptly that an entry committed: without it they apply
+        // only at the next append or heartbeat (E / 2 later when idle), and a client that wrote through a
+        // follower would not read its write there (a serializable read, a watch after a compaction).
 
         // Send appends as soon as entries are there: Ratis's default waits 10 ms between two appendEntries
         // calls to gather entries, which caps a lone client at ~100 writes/s. Batching happens in Proposer.
