@@ -80,7 +80,11 @@ class LeaseExpiryIT extends SharedClusterTest {
     /** The cluster's --election-timeout: what etcd's new leader adds to every lease. */
     private static final Duration ELECTION_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration RENEW_INTERVAL = Duration.ofSeconds(1);
-    private static final Duration RPC_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Above both servers' own request timeout (etcd's: 5 s + 2 election timeouts), so that a slow call on a busy
+     * box ends with the server's answer, not the client giving up first.
+     */
+    private static final Duration RPC_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration AWAIT = Duration.ofSeconds(30);
     /** A lease ID nobody granted. */
