@@ -423,9 +423,22 @@ class LeaseExpiryIT extends SharedClusterTest {
         lease(member).leaseRevoke(LeaseRevokeRequest.newBuilder().setID(id).build());
     }
 
+    /**
+     * LeaseLeases, retried while the member answers Unavailable, as etcd's clients retry reads (a linearizable
+     * read on a follower just after a leader change may time out on a busy box).
+     */
     static List<Long> leases(Member member) {
-        return lease(member).leaseLeases(LeaseLeasesRequest.getDefaultInstance()).getLeasesList().stream()
-                .map(LeaseStatus::getID).toList();
+        return Await.until("LeaseLeases on " + member.name(), AWAIT, () -> {
+            try {
+                return Optional.of(lease(member).leaseLeases(LeaseLeasesRequest.getDefaultInstance()).getLeasesList()
+                        .stream().map(LeaseStatus::getID).toList());
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Code.UNAVAILABLE) {
+                    throw e;
+                }
+                return Optional.empty();
+            }
+        }, member::toString);
     }
 
     private static PutResponse put(Member member, String key, String value, long lease) {
