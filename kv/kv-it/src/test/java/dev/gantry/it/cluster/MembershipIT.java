@@ -75,7 +75,7 @@ class MembershipIT {
             Member learner = cluster.newMember("m2");
             Etcdctl.Result added = etcdctl.run("member", "add", "m2", "--learner", "--peer-urls=" + learner.peerUrl());
             assertThat(added.succeeded()).as("%s", added).isTrue();
-            assertThat(added.stdout()).contains("Member " ).contains(" added to cluster ");
+            assertThat(added.stdout()).contains("Member ").contains(" added to cluster ");
             cluster.startNew(learner);
             assertThat(lines(etcdctl.run("member", "list"))).anyMatch(line -> line.contains(", m2, ") && line.endsWith(", true"));
             Etcdctl.Result learnerStatus = Etcdctl.of(learner).run("endpoint", "status");

@@ -93,7 +93,7 @@ final class Forwarding implements AutoCloseable {
                                            Function<Command, CompletableFuture<CommandResult>> propose,
                                            BooleanSupplier isLeaseLeader, LeaderLeases leases, Joining joining) {
         return ServerServiceDefinition.builder("gantry.Forwarding")
-                .addMethod(CLUSTER_INFO, leaderCall(() -> true, ClusterInfoRequest.parser(),
+                .addMethod(CLUSTER_INFO, anyMemberCall(ClusterInfoRequest.parser(),
                         request -> CompletableFuture.supplyAsync(joining::clusterInfo)))
                 .addMethod(ADMIT, leaderCall(isLeader, AdmitRequest.parser(), joining::admit))
                 .addMethod(KEEP_ALIVE, leaderCall(isLeaseLeader, KeepAliveBatch.parser(), leases::keepAlive))
@@ -114,6 +114,12 @@ final class Forwarding implements AutoCloseable {
             results.forEach(r -> out.addResults(r.join()));
             return out.build();
         });
+    }
+
+    /** A call every member answers. */
+    private static <Q extends Message, R extends Message> ServerCallHandler<byte[], byte[]> anyMemberCall(
+            Parser<Q> parser, Function<Q, CompletableFuture<R>> call) {
+        return leaderCall(() -> true, parser, call);
     }
 
     /** A call only the leader answers: others say {@link #NOT_LEADER}, so the sender may look for the leader again. */

@@ -8,10 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -374,12 +376,7 @@ public final class KvMember implements AutoCloseable {
      * once it starts with {@code --initial-cluster-state existing} and the leader has caught it up.
      */
     public CompletableFuture<MemberChange> addMember(List<String> peerUrls, boolean learner) {
-        try {
-            peerUrls.forEach(url -> Urls.parse("peer-urls", url));
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(EtcdError.MEMBER_BAD_URLS.exception());
-        }
-        if (peerUrls.isEmpty()) {
+        if (!validPeerUrls(peerUrls)) {
             return CompletableFuture.failedFuture(EtcdError.MEMBER_BAD_URLS.exception());
         }
         Member member = Member.newBuilder()
@@ -397,9 +394,7 @@ public final class KvMember implements AutoCloseable {
     }
 
     public CompletableFuture<MemberChange> updateMember(long id, List<String> peerUrls) {
-        try {
-            peerUrls.forEach(url -> Urls.parse("peer-urls", url));
-        } catch (IllegalArgumentException e) {
+        if (!validPeerUrls(peerUrls)) {
             return CompletableFuture.failedFuture(EtcdError.MEMBER_BAD_URLS.exception());
         }
         return changeMembers(Command.newBuilder().setMemberUpdate(MemberUpdateRequest.newBuilder().setID(id)
@@ -417,6 +412,16 @@ public final class KvMember implements AutoCloseable {
             return CompletableFuture.failedFuture(EtcdError.LEARNER_NOT_READY.exception());
         }
         return changeMembers(Command.newBuilder().setMemberPromote(MemberPromoteRequest.newBuilder().setID(id)).build());
+    }
+
+    /** At least one URL, each one a peer URL as {@code --initial-advertise-peer-urls} takes it. */
+    private static boolean validPeerUrls(List<String> peerUrls) {
+        try {
+            peerUrls.forEach(url -> Urls.parse("peer-urls", url));
+            return !peerUrls.isEmpty();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** A membership change as applied: the member added (for MemberAdd), and the members right after it. */
@@ -475,7 +480,7 @@ public final class KvMember implements AutoCloseable {
                 admitted = true;
                 LOG.infof("admitted into the cluster by %s", peer);
                 return;
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 LOG.debugf("%s did not admit this member: %s", peer, e.getMessage());
             }
         }
