@@ -5,6 +5,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
@@ -23,6 +24,7 @@ final class RaftSettings {
     static RaftProperties server(MemberConfig config) {
         RaftProperties p = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(p, List.of(new File(config.memberDir().toFile(), "raft")));
+        RaftConfigKeys.Rpc.setType(p, new ConvergingLogAppender.Transport());
 
         URI listen = config.listenPeerUrls().get(0);
         GrpcConfigKeys.Server.setHost(p, Urls.host(listen));
