@@ -67,7 +67,13 @@ class KvClientIT extends SharedClusterTest {
             assertThat(client.txn().ifModRevision(prefix + "cas", modRevision).put(prefix + "cas", "d").commit().succeeded())
                     .as("a compare on a stale mod revision").isFalse();
             assertThat(client.get(prefix + "cas")).map(Kv::value).contains("c");
-            assertThat(client.deletePrefix(prefix)).isEqualTo(6);
+
+            long seen = client.list(prefix + "k").revision();
+            assertThat(client.txn().ifPrefixUnchangedSince(prefix + "k", seen).put(prefix + "k9", "v9").commit().succeeded())
+                    .as("nothing under the prefix written since the read").isTrue();
+            assertThat(client.txn().ifPrefixUnchangedSince(prefix + "k", seen).put(prefix + "k8", "v8").commit().succeeded())
+                    .as("k9 was written since").isFalse();
+            assertThat(client.deletePrefix(prefix)).isEqualTo(7);
         }
     }
 
