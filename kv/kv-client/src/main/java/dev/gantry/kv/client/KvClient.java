@@ -1,0 +1,256 @@
+package dev.gantry.kv.client;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+import dev.gantry.kv.api.etcd.ClusterGrpc;
+import dev.gantry.kv.api.etcd.DeleteRangeRequest;
+import dev.gantry.kv.api.etcd.KVGrpc;
+import dev.gantry.kv.api.etcd.LeaseGrantRequest;
+import dev.gantry.kv.api.etcd.LeaseGrpc;
+import dev.gantry.kv.api.etcd.LeaseRevokeRequest;
+import dev.gantry.kv.api.etcd.MaintenanceGrpc;
+import dev.gantry.kv.api.etcd.PutRequest;
+import dev.gantry.kv.api.etcd.RangeRequest;
+import dev.gantry.kv.api.etcd.RangeResponse;
+import dev.gantry.kv.api.etcd.TxnRequest;
+import dev.gantry.kv.api.etcd.TxnResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+/**
+ * A small etcd v3 client: what Gantry's scheduler, API and agent need, against Gantry KV or etcd alike.
+ *
+ * <p>Calls go to one member at a time; a member that is unavailable (down, no leader, leader changed) sends this
+ * call and later ones to the next member after a short backoff, until {@link #RETRY_FOR} has passed. A write
+ * retried that way may have been applied the first time: callers make writes conditional (a {@link Txn} that
+ * compares revisions) where that matters, as etcd's own clients advise.
+ */
+public final class KvClient implements AutoCloseable {
+    static final Duration CALL_DEADLINE = Duration.ofSeconds(5);
+    static final Duration RETRY_FOR = Duration.ofSeconds(15);
+    private static final long BACKOFF_START_MS = 25;
+    private static final long BACKOFF_MAX_MS = 1000;
+
+    private final Endpoints endpoints;
+    private final ScheduledExecutorService timers;
+
+    private KvClient(Endpoints endpoints) {
+        this.endpoints = endpoints;
+        this.timers = Executors.newScheduledThreadPool(1, runnable -> {
+            Thread thread = new Thread(runnable, "kv-client-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Connects to the members at {@code endpoints}: {@code http://host:port}, comma-separated. */
+    public static KvClient connect(String endpoints) {
+        return connect(Endpoints.split(endpoints));
+    }
+
+    public static KvClient connect(List<String> endpoints) {
+        return new KvClient(new Endpoints(endpoints));
+    }
+
+    /** The key's current value (a linearizable read), if it exists. */
+    public Optional<Kv> get(String key) {
+        RangeResponse response = call("get " + key, channel -> KVGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .range(RangeRequest.newBuilder().setKey(Prefixes.key(key)).build()));
+        return response.getKvsList().stream().findFirst().map(Kv::of);
+    }
+
+    /** Every key under {@code prefix}, read page by page at one revision. */
+    public Listing list(String prefix) {
+        List<Kv> all = new java.util.ArrayList<>();
+        long revision = 0;
+        String after = null;
+        Listing page;
+        do {
+            page = list(prefix, after, 1000, revision);
+            revision = page.revision();
+            all.addAll(page.kvs());
+            after = page.lastKey();
+        } while (page.more());
+        return new Listing(revision, List.copyOf(all), false);
+    }
+
+    /** One page of keys under {@code prefix}: those after {@code startAfter} (null: from the first), at most limit. */
+    public Listing list(String prefix, String startAfter, int limit) {
+        return list(prefix, startAfter, limit, 0);
+    }
+
+    private Listing list(String prefix, String startAfter, int limit, long revision) {
+        RangeRequest request = RangeRequest.newBuilder()
+                .setKey(startAfter == null ? Prefixes.key(prefix) : Prefixes.after(startAfter))
+                .setRangeEnd(Prefixes.rangeEnd(prefix))
+                .setLimit(limit)
+                .setRevision(revision)
+                .build();
+        RangeResponse response = call("list " + prefix, channel -> KVGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).range(request));
+        return new Listing(response.getHeader().getRevision(), response.getKvsList().stream().map(Kv::of).toList(),
+                response.getMore());
+    }
+
+    /** Puts the value; returns the revision of the write. */
+    public long put(String key, String value) {
+        return put(key, value, 0);
+    }
+
+    /** Puts the value attached to a lease (0: none); returns the revision of the write. */
+    public long put(String key, String value, long leaseId) {
+        PutRequest request = PutRequest.newBuilder().setKey(Prefixes.key(key))
+                .setValue(com.google.protobuf.ByteString.copyFromUtf8(value)).setLease(leaseId).build();
+        return call("put " + key, channel -> KVGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).put(request))
+                .getHeader().getRevision();
+    }
+
+    /** Deletes the key; returns how many keys were deleted (0 or 1). */
+    public long delete(String key) {
+        return deleteRange(DeleteRangeRequest.newBuilder().setKey(Prefixes.key(key)).build(), key);
+    }
+
+    /** Deletes every key under {@code prefix}; returns how many. */
+    public long deletePrefix(String prefix) {
+        return deleteRange(DeleteRangeRequest.newBuilder().setKey(Prefixes.key(prefix))
+                .setRangeEnd(Prefixes.rangeEnd(prefix)).build(), prefix);
+    }
+
+    private long deleteRange(DeleteRangeRequest request, String what) {
+        return call("delete " + what, channel -> KVGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).deleteRange(request))
+                .getDeleted();
+    }
+
+    /** A transaction: compares, then the writes that happen when all hold, and the reads when one fails. */
+    public Txn txn() {
+        return new Txn(this);
+    }
+
+    TxnResponse txn(TxnRequest request) {
+        return call("txn", channel -> KVGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).txn(request));
+    }
+
+    /** Grants a lease of {@code ttlSeconds}; returns its ID. */
+    public long grantLease(long ttlSeconds) {
+        return call("lease grant", channel -> LeaseGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(ttlSeconds).build())).getID();
+    }
+
+    /** Revokes the lease, deleting its keys; a lease that is already gone is not an error. */
+    public void revokeLease(long leaseId) {
+        try {
+            call("lease revoke", channel -> LeaseGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                    .leaseRevoke(LeaseRevokeRequest.newBuilder().setID(leaseId).build()));
+        } catch (KvException e) {
+            if (e.code() != Status.Code.NOT_FOUND) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Keeps the lease alive over one stream, renewing every third of its TTL. {@code onLost} is called once, with
+     * why, when the lease has expired or could not be renewed before it would have; then the keep-alive stops.
+     */
+    public KeepAlive keepAlive(long leaseId, Consumer<String> onLost) {
+        KeepAlive keepAlive = new KeepAlive(this, leaseId, onLost);
+        keepAlive.start();
+        return keepAlive;
+    }
+
+    /**
+     * Watches every key under {@code prefix} from {@code fromRevision} (0: from now). The watch resumes on another
+     * member after a failure, from the revision after the last one it delivered, so the listener sees every
+     * change once and in order, or {@link WatchListener#onCompacted} when that history is gone.
+     */
+    public Watch watch(String prefix, long fromRevision, WatchListener listener) {
+        Watch watch = new Watch(this, prefix, fromRevision, listener);
+        watch.start();
+        return watch;
+    }
+
+    /** etcd's raw stubs on the member calls go to now, with the default deadline: for what this class lacks. */
+    public KVGrpc.KVBlockingStub kvStub() {
+        return KVGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public MaintenanceGrpc.MaintenanceBlockingStub maintenanceStub() {
+        return MaintenanceGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public ClusterGrpc.ClusterBlockingStub clusterStub() {
+        return ClusterGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The endpoint calls go to now. */
+    public String endpoint() {
+        return endpoints.url(endpoints.index());
+    }
+
+    ManagedChannel channel() {
+        return endpoints.channel(endpoints.index());
+    }
+
+    /** Moves later calls off the member behind {@code channel}, if it is still the current one. */
+    void failed(ManagedChannel channel) {
+        int index = endpoints.index();
+        if (endpoints.channel(index) == channel) {
+            endpoints.failed(index);
+        }
+    }
+
+    ScheduledExecutorService timers() {
+        return timers;
+    }
+
+    /** Delay before retry {@code attempt} (1, 2, ...): exponential, capped. */
+    static long backoffMillis(int attempt) {
+        return Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS << Math.min(attempt - 1, 10));
+    }
+
+    /** Whether a failed call may go to another member: it did not reach a leader that could take it. */
+    static boolean retryable(StatusRuntimeException e) {
+        return e.getStatus().getCode() == Status.Code.UNAVAILABLE;
+    }
+
+    private <T> T call(String what, Function<ManagedChannel, T> call) {
+        long deadline = System.nanoTime() + RETRY_FOR.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            int index = endpoints.index();
+            try {
+                return call.apply(endpoints.channel(index));
+            } catch (StatusRuntimeException e) {
+                if (!retryable(e) || System.nanoTime() > deadline) {
+                    throw new KvException(what + " on " + endpoints.url(index), e);
+                }
+                endpoints.failed(index);
+                try {
+                    Thread.sleep(attempt <= endpoints.size() ? BACKOFF_START_MS : backoffMillis(attempt));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new KvException(what + " interrupted", e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        endpoints.close();
+    }
+}
