@@ -7,6 +7,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 
 import dev.gantry.job.Json;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 
 /**
@@ -28,7 +29,12 @@ public class BodyLimit {
         router.route().order(ORDER).handler(ctx -> {
             String length = ctx.request().getHeader("Content-Length");
             if (length != null && parse(length) > max) {
-                ctx.response().setStatusCode(413).putHeader("Content-Type", "application/json").putHeader("Connection", "close").end(body);
+                ctx.response().setStatusCode(413).putHeader("Content-Type", "application/json");
+                if (ctx.request().version() != HttpVersion.HTTP_2) {
+                    // The unread body would follow on this connection; HTTP/2 forbids the header (the stream is reset instead).
+                    ctx.response().putHeader("Connection", "close");
+                }
+                ctx.response().end(body);
                 return;
             }
             ctx.next();
