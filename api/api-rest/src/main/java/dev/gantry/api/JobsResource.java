@@ -23,6 +23,11 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
 import dev.gantry.job.SpecReader;
 import dev.gantry.job.SpecValidator;
 import dev.gantry.job.Task;
@@ -48,6 +53,9 @@ public class JobsResource {
      */
     @POST
     @Consumes({MediaType.APPLICATION_JSON, YAML, X_YAML, MediaType.TEXT_PLAIN})
+    @RequestBody(content = @Content(schema = @Schema(implementation = TaskSpec.class)))
+    @APIResponse(responseCode = "201", description = "the stored task, PENDING", content = @Content(schema = @Schema(implementation = Task.class)))
+    @APIResponse(responseCode = "400", description = "invalid job", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response submit(String body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
         SpecReader.Format format = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("yaml")
                 ? SpecReader.Format.YAML : SpecReader.Format.JSON;

@@ -247,6 +247,15 @@ class JobsApiIT {
     }
 
     @Test
+    void describesItselfWithOpenApi() throws IOException {
+        HttpResponse<String> document = send(HttpRequest.newBuilder(URI.create(member.httpUrl() + "/q/openapi?format=json")).GET());
+        assertThat(document.statusCode()).isEqualTo(200);
+        JsonNode paths = Json.mapper().readTree(document.body()).get("paths");
+        assertThat(paths.has("/api/v1/jobs")).isTrue();
+        assertThat(paths.has("/api/v1/nodes/{id}/drain")).isTrue();
+    }
+
+    @Test
     void refusesBadJobsThroughTheApiAndWritesNothing() {
         List<String> before = taskKeys();
         HttpResponse<String> malformed = post("/jobs", "application/json", "{\"name\": \"a\",\n \"command\" [\"x\"]}");
