@@ -315,6 +315,28 @@ class JobsApiIT {
         assertThat(taskKeys()).isEqualTo(before);
     }
 
+    @Test
+    void theCliReachesConfigNodesAndTheKv() throws Exception {
+        Run set = cli("config", "set", "cli/limits", "{\"maxGpus\": 8}");
+        assertThat(set.exit).as(set.toString()).isZero();
+        assertThat(Json.mapper().readTree(cli("config", "get", "cli/limits").out).get("maxGpus").asInt()).isEqualTo(8);
+        Run badJson = cli("config", "set", "cli/limits", "{maxGpus");
+        assertThat(badJson.exit).isEqualTo(1);
+        assertThat(badJson.err).contains("malformed JSON");
+
+        Run put = cli("kv", "put", "/cli-it/a", "1", "--endpoints", member.clientUrl());
+        assertThat(put.exit).as(put.toString()).isZero();
+        Run got = cli("kv", "get", "/cli-it/", "--prefix", "--endpoints", member.clientUrl());
+        assertThat(got.out).isEqualTo("/cli-it/a\n1\n");
+        assertThat(cli("kv", "del", "/cli-it/", "--prefix", "--endpoints", member.clientUrl()).out.trim()).isEqualTo("1");
+        assertThat(kv.get("/cli-it/a")).isEmpty();
+
+        Run nodes = cli("node", "ls");
+        assertThat(nodes.exit).as(nodes.toString()).isZero();
+        assertThat(nodes.out).startsWith("ID");
+        assertThat(cli("node", "get", "nobody").exit).isEqualTo(1);
+    }
+
     // --- helpers
 
     private static JsonNode nodeIn(JsonNode page, String id) {
