@@ -1,0 +1,60 @@
+package dev.gantry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** Exit statuses and messages that need no server: usage errors (2), help (0), an unreachable server (1). */
+class CliTest {
+    record Result(int exit, String out, String err) {
+    }
+
+    private static Result run(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Cli.run(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), env, args);
+        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String[] command : new String[][] {{"job", "submit"}, {"job", "ls"}, {"job", "get"}, {"job", "cancel"}, {"job", "events"},
+                {"node", "ls"}, {"node", "get"}, {"node", "cordon"}, {"node", "drain"}, {"node", "uncordon"},
+                {"config", "get"}, {"config", "set"}, {"kv", "get"}, {"kv", "put"}, {"kv", "del"}, {"kv", "watch"}}) {
+            Result help = run(Map.of(), command[0], command[1], "--help");
+            assertThat(help.exit).isZero();
+            assertThat(help.out).startsWith("Usage: gantry " + command[0] + " " + command[1]);
+        }
+        assertThat(run(Map.of(), "job", "--help").out).contains("submit", "events");
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        Result unknown = run(Map.of(), "job", "launch");
+        assertThat(unknown.exit).isEqualTo(2);
+        assertThat(unknown.err).contains("unknown command 'launch'").contains("gantry job --help");
+        assertThat(run(Map.of(), "job", "get").err).contains("missing job id");
+        assertThat(run(Map.of(), "job", "submit", "-f", "/no/such/job.yaml").err).contains("no such file");
+        assertThat(run(Map.of(), "job", "ls", "-o", "xml").exit).isEqualTo(2);
+        assertThat(run(Map.of(), "node", "ls", "--server", "not a url").exit).isEqualTo(2);
+        assertThat(run(Map.of(), "job", "submit", "--name", "x", "--label", "novalue").err).contains("--label must be KEY=VALUE");
+    }
+
+    @Test
+    void anUnreachableServerExitsOneAndSaysWhere() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Result down = run(Map.of("GANTRY_SERVER", "http://127.0.0.1:" + port), "job", "ls");
+        assertThat(down.exit).isEqualTo(1);
+        assertThat(down.err).contains("cannot reach the Gantry server at http://127.0.0.1:" + port);
+    }
+}
