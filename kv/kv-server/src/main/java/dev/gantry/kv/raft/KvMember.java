@@ -690,15 +690,28 @@ public final class KvMember implements AutoCloseable {
     }
 
     /** The leader proposes the revoke of each expired lease; a revoke that does not take effect is proposed again. */
+    /**
+     * The leader revokes the leases whose TTL ran out without renewal. Keep-alives reach only the leader, so a
+     * leader that was paused past an election resumes believing it still leads, with deadlines its successor has
+     * since extended: it must confirm its leadership (a read-index round) before revoking, and a revoke its
+     * local Raft refuses is dropped, never forwarded to the new leader (etcd 3.4.24 fixed the same hazard).
+     * The reliability suite's lease check caught it.
+     */
     private void expireLeases() {
         try {
             List<Long> expired = lessor.expired(LEASE_REVOKES_PER_TICK, TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs));
-            if (!expired.isEmpty()) {
-                LOG.debugf("revoking %d expired lease(s)", expired.size());
+            if (expired.isEmpty() || !raftDivision().getInfo().isLeader()) {
+                return;
             }
-            for (long id : expired) {
-                proposer.propose(Command.newBuilder().setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id)).build());
-            }
+            LOG.debugf("revoking %d expired lease(s)", expired.size());
+            CommandBatch.Builder revokes = CommandBatch.newBuilder();
+            expired.forEach(id -> revokes.addCommands(
+                    Command.newBuilder().setLeaseRevoke(LeaseRevokeRequest.newBuilder().setID(id))));
+            raft.proposeAsConfirmedLeader(revokes.build()).whenComplete((result, error) -> {
+                if (error != null) {
+                    LOG.debugf("expired leases not revoked (leadership not confirmed): %s", error.getMessage());
+                }
+            });
         } catch (RuntimeException e) {
             LOG.warn("proposing lease revokes failed", e);
         }

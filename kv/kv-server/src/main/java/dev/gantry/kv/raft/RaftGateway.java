@@ -60,6 +60,19 @@ final class RaftGateway implements AutoCloseable {
     }
 
     /**
+     * Proposes an entry only if this member still leads once a read-index round has confirmed it: for what only
+     * a leader may decide from its own state (expired leases), never forwarded.
+     */
+    CompletableFuture<BatchResult> proposeAsConfirmedLeader(CommandBatch batch) {
+        return readIndex().thenCompose(confirmed -> {
+            if (!confirmed.isSuccess()) {
+                throw RaftErrors.toEtcd(confirmed.getException());
+            }
+            return local(message(batch), RaftClientRequest.writeRequestType());
+        }).thenApply(RaftGateway::result);
+    }
+
+    /**
      * Proposes an entry through the Ratis client, which finds the leader and retries (exactly once, thanks
      * to the leader's retry cache) until the request timeout.
      */
