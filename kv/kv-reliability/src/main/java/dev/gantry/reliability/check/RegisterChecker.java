@@ -4,6 +4,7 @@ import dev.gantry.reliability.history.History;
 import dev.gantry.reliability.history.Op;
 import dev.gantry.reliability.history.OpType;
 import dev.gantry.reliability.history.Outcome;
+import dev.gantry.reliability.history.WatchEvent;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -49,10 +50,23 @@ public final class RegisterChecker {
         this.maxSteps = maxSteps;
     }
 
-    /** One anomaly per key whose history is not linearizable, or that was too complex to decide. */
+    /** As {@link #check(History, List)} without a reference history: unknown writes stay open forever. */
     public List<Anomaly> check(History history) {
+        return check(history, null);
+    }
+
+    /**
+     * One anomaly per key whose history is not linearizable, or that was too complex to decide. With the
+     * {@code reference} history (every event of the keys, in revision order, read after the run) unknown writes are
+     * resolved as etcd's robustness suite does: a put or CAS whose unique value is not in it never happened and is
+     * dropped; one that is happened, no later than the first completion of an operation whose header revision is at
+     * least the event's. Unknown deletes are bounded likewise when the reference holds delete events no acknowledged
+     * delete accounts for, and dropped when it holds none.
+     */
+    public List<Anomaly> check(History history, List<WatchEvent> reference) {
         List<Anomaly> anomalies = new ArrayList<>();
-        new TreeMap<>(history.byKey()).forEach((key, ops) -> {
+        Map<String, List<Op>> byKey = reference == null ? history.byKey() : Resolution.resolve(history, reference);
+        new TreeMap<>(byKey).forEach((key, ops) -> {
             Verdict verdict = checkKey(key, ops, history.originNanos());
             if (!verdict.linearizable()) {
                 anomalies.add(new Anomaly(verdict.undecided() ? UNDECIDED : NAME, verdict.explanation()));
@@ -105,17 +119,22 @@ public final class RegisterChecker {
         return kept;
     }
 
-    /** The register's next state after {@code op} from {@code state}, or {@link #ILLEGAL}. Null is "absent". */
-    static Object step(String state, Op op) {
+    /**
+     * The register's possible next states after {@code op} from {@code state} (none: illegal there). Null is
+     * "absent". An operation with an unknown outcome took effect or did not: two candidates.
+     */
+    static List<String> step(String state, Op op) {
         if (op.outcome() == Outcome.UNKNOWN) {
-            return switch (op.type()) {
+            String applied = switch (op.type()) {
                 case PUT -> op.value();
                 case DELETE -> null;
                 case CAS -> Objects.equals(state, op.expected()) ? op.value() : state;
                 case GET -> state;
             };
+            return Objects.equals(applied, state)
+                    ? java.util.Collections.singletonList(applied) : java.util.Arrays.asList(applied, state);
         }
-        return switch (op.type()) {
+        Object next = switch (op.type()) {
             case GET -> Objects.equals(state, op.observed()) ? state : ILLEGAL;
             case PUT -> Objects.equals(state, op.observed()) ? op.value() : ILLEGAL;
             case DELETE -> Objects.equals(state, op.observed()) ? null : ILLEGAL;
@@ -123,6 +142,7 @@ public final class RegisterChecker {
                     ? (Objects.equals(state, op.expected()) ? op.value() : ILLEGAL)
                     : (Objects.equals(state, op.observed()) && !Objects.equals(state, op.expected()) ? state : ILLEGAL);
         };
+        return next == ILLEGAL ? List.of() : java.util.Collections.singletonList((String) next);
     }
 
     static final Object ILLEGAL = new Object();
@@ -145,7 +165,7 @@ public final class RegisterChecker {
         }
     }
 
-    private record Frame(Entry entry, String stateBefore) {
+    private record Frame(Entry entry, String stateBefore, int choice) {
     }
 
     private record Memo(BitSet linearized, String state) {
@@ -169,7 +189,7 @@ public final class RegisterChecker {
             for (int i = 0; i < ops.size(); i++) {
                 Op op = ops.get(i);
                 Entry call = new Entry(i, true, op.invokeNanos(), op);
-                Entry ret = new Entry(i, false, op.outcome() == Outcome.UNKNOWN ? Op.NEVER : op.completeNanos(), op);
+                Entry ret = new Entry(i, false, op.completeNanos(), op);
                 call.match = ret;
                 entries.add(call);
                 entries.add(ret);
@@ -190,25 +210,28 @@ public final class RegisterChecker {
             BitSet linearized = new BitSet(ops.size());
             String state = null;
             Entry entry = head.next;
+            int firstChoice = 0; // on backtracking, the next candidate state of the same operation
             while (head.next != null) {
                 if (++steps > maxSteps || memo.size() > MAX_MEMO) {
                     return null;
                 }
                 if (entry.call) {
-                    Object next = step(state, entry.op);
-                    if (next != ILLEGAL) {
+                    List<String> candidates = step(state, entry.op);
+                    boolean placed = false;
+                    for (int choice = firstChoice; choice < candidates.size() && !placed; choice++) {
+                        String next = candidates.get(choice);
                         BitSet after = (BitSet) linearized.clone();
                         after.set(entry.id);
-                        if (memo.add(new Memo(after, (String) next))) {
-                            stack.push(new Frame(entry, state));
-                            state = (String) next;
+                        if (memo.add(new Memo(after, next))) {
+                            stack.push(new Frame(entry, state, choice));
+                            state = next;
                             linearized = after;
                             lift(entry);
-                            entry = head.next;
-                            continue;
+                            placed = true;
                         }
                     }
-                    entry = entry.next;
+                    firstChoice = 0;
+                    entry = placed ? head.next : entry.next;
                 } else {
                     if (entry.time == Op.NEVER) {
                         return true; // every operation with a known outcome is placed; the rest never happened
@@ -223,7 +246,8 @@ public final class RegisterChecker {
                     state = top.stateBefore();
                     linearized.clear(top.entry().id);
                     unlift(top.entry());
-                    entry = top.entry().next;
+                    entry = top.entry();
+                    firstChoice = top.choice() + 1;
                 }
             }
             return true;
