@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -64,9 +65,13 @@ public final class Cluster implements AutoCloseable {
     private final Set<Integer> usedPorts = new HashSet<>();
     private final Thread killOnExit;
     private final List<String> extraFlags;
+    /** Added to every member process's environment (e.g. GANTRY_JAVA_OPTS for a test-only server switch). */
+    private final Map<String, String> environment;
 
-    private Cluster(Implementation implementation, String host, int size, List<String> extraFlags) throws IOException {
+    private Cluster(Implementation implementation, String host, int size, List<String> extraFlags,
+            Map<String, String> environment) throws IOException {
         this.extraFlags = List.copyOf(extraFlags);
+        this.environment = Map.copyOf(environment);
         this.implementation = implementation;
         this.root = Files.createTempDirectory("gantry-it-" + implementation + "-");
         this.token = "gantry-it-" + UUID.randomUUID();
@@ -101,7 +106,13 @@ public final class Cluster implements AutoCloseable {
      * {@link #IPV6_LOOPBACK}), and gets {@code extraFlags} after the common ones.
      */
     public static Cluster start(Implementation implementation, String host, int size, List<String> extraFlags) {
-        Cluster cluster = create(implementation, host, size, extraFlags);
+        return start(implementation, host, size, extraFlags, Map.of());
+    }
+
+    /** As {@link #start(Implementation, String, int, List)}, with variables added to every member's environment. */
+    public static Cluster start(Implementation implementation, String host, int size, List<String> extraFlags,
+            Map<String, String> environment) {
+        Cluster cluster = create(implementation, host, size, extraFlags, environment);
         try {
             cluster.startAll();
             return cluster;
@@ -166,15 +177,16 @@ public final class Cluster implements AutoCloseable {
      * their data directories first ({@link #restore}); {@link #startAll()} then starts them. The caller closes it.
      */
     public static Cluster create(Implementation implementation, int size) {
-        return create(implementation, IPV4_LOOPBACK, size, List.of());
+        return create(implementation, IPV4_LOOPBACK, size, List.of(), Map.of());
     }
 
-    private static Cluster create(Implementation implementation, String host, int size, List<String> extraFlags) {
+    private static Cluster create(Implementation implementation, String host, int size, List<String> extraFlags,
+            Map<String, String> environment) {
         if (size < 1) {
             throw new IllegalArgumentException("a cluster has at least one member, not " + size);
         }
         try {
-            return new Cluster(implementation, host, size, extraFlags);
+            return new Cluster(implementation, host, size, extraFlags, environment);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a cluster directory", e);
         }
@@ -367,7 +379,9 @@ public final class Cluster implements AutoCloseable {
             Files.writeString(member.logFile(),
                     "==== " + Instant.now() + " starting " + member.name() + ": " + String.join(" ", command) + "\n",
                     StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            member.process(new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            member.process(builder
                     .directory(member.dir().toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(member.logFile().toFile()))

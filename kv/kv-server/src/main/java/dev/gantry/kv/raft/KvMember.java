@@ -233,6 +233,10 @@ public final class KvMember implements AutoCloseable {
                 LOG.warnf("--quota-backend-bytes %d exceeds the suggested maximum of %d bytes (8 GiB)",
                         config.quotaBackendBytes(), MemberConfig.SUGGESTED_MAX_QUOTA_BACKEND_BYTES);
             }
+            if (UNSAFE_LOCAL_READS) {
+                LOG.warn("gantry.test.unsafe-local-reads=true: linearizable reads skip the read-index round and may "
+                        + "be stale. A test-only switch: never use it for real data");
+            }
             KvMember member = new KvMember(config);
             member.server.start();
             member.publishAttributes();
@@ -539,11 +543,18 @@ public final class KvMember implements AutoCloseable {
     }
 
     /**
+     * TEST ONLY, UNSAFE: {@code -Dgantry.test.unsafe-local-reads=true} makes linearizable reads skip the read-index
+     * round and read local state at once, so a lagging follower serves stale data. It exists so that the reliability
+     * suite can prove its checker catches a broken configuration (kv-reliability's UnsafeLocalReadsIT).
+     */
+    private static final boolean UNSAFE_LOCAL_READS = Boolean.getBoolean("gantry.test.unsafe-local-reads");
+
+    /**
      * Reads the local store: after a read-index round if {@code linearizable}, else at once (etcd's
      * {@code serializable=true}, possibly stale).
      */
     public <T> CompletableFuture<T> read(boolean linearizable, Function<MvccView, T> reader) {
-        CompletableFuture<Void> ready = linearizable
+        CompletableFuture<Void> ready = linearizable && !UNSAFE_LOCAL_READS
                 ? readBarrier.await().orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS)
                 : CompletableFuture.completedFuture(null);
         return ready

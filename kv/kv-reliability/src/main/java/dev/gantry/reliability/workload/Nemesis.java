@@ -1,0 +1,218 @@
+package dev.gantry.reliability.workload;
+
+import dev.gantry.it.cluster.Await;
+import dev.gantry.it.cluster.Cluster;
+import dev.gantry.it.cluster.Member;
+import dev.gantry.kv.api.etcd.ClusterGrpc;
+import dev.gantry.kv.api.etcd.MaintenanceGrpc;
+import dev.gantry.kv.api.etcd.MemberAddRequest;
+import dev.gantry.kv.api.etcd.MemberRemoveRequest;
+import dev.gantry.kv.api.etcd.StatusRequest;
+import io.grpc.StatusRuntimeException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * Injects one fault at a time, every {@code interval} (± half), and always heals it before the next: a killed
+ * member is restarted, a paused one continued, a wiped one replaced. The leader is the target two times in three.
+ * Faults are bounded by the harness's own waits (a restarted member must become ready), so a fault that does not
+ * heal fails the run instead of hanging it.
+ */
+public final class Nemesis implements Runnable {
+
+    private static final Duration RECONFIG_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Cluster cluster;
+    private final Duration interval;
+    private final Set<Fault> faults;
+    private final Map<Fault, AtomicInteger> injected = new EnumMap<>(Fault.class);
+    private final Set<Member> paused = ConcurrentHashMap.newKeySet();
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final AtomicInteger nextName;
+    private volatile Throwable failure;
+
+    public Nemesis(Cluster cluster, Duration interval, Set<Fault> faults) {
+        this.cluster = cluster;
+        this.interval = interval;
+        this.faults = faults;
+        for (Fault fault : Fault.values()) {
+            injected.put(fault, new AtomicInteger());
+        }
+        this.nextName = new AtomicInteger(cluster.members().size() + 1);
+    }
+
+    @Override
+    public void run() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        List<Fault> choices = faults.stream().flatMap(f -> f == Fault.WIPE_READD ? Stream.of(f) : Stream.of(f, f, f)).toList();
+        // Every kind once first (in random order), so that even a short run has each; then kills and pauses three
+        // times as often as replacements, which take longest.
+        List<Fault> firsts = new java.util.ArrayList<>(faults);
+        java.util.Collections.shuffle(firsts);
+        try {
+            for (int i = 0; !waitStop(interval.toMillis() / 2 + random.nextLong(interval.toMillis())); i++) {
+                Fault fault = i < firsts.size() ? firsts.get(i) : choices.get(random.nextInt(choices.size()));
+                Member target = target();
+                switch (fault) {
+                    case KILL -> kill(target);
+                    case PAUSE -> pause(target);
+                    case WIPE_READD -> wipeAndReadd(target);
+                }
+                injected.get(fault).incrementAndGet();
+            }
+        } catch (Throwable t) {
+            failure = t;
+        } finally {
+            paused.forEach(this::resume);
+        }
+    }
+
+    /** Asks the nemesis to stop after its current fault (which it heals). */
+    public void stop() {
+        stop.countDown();
+    }
+
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    public Map<Fault, Integer> injected() {
+        Map<Fault, Integer> counts = new EnumMap<>(Fault.class);
+        injected.forEach((fault, count) -> counts.put(fault, count.get()));
+        return counts;
+    }
+
+    /** The leader two times in three (when the members agree on one right now), else any member. */
+    private Member target() {
+        List<Member> members = cluster.members().stream().filter(Member::isRunning).toList();
+        if (ThreadLocalRandom.current().nextInt(3) < 2) {
+            for (Member member : members) {
+                try {
+                    long leader = MaintenanceGrpc.newBlockingStub(member.channel()).withDeadlineAfter(1, TimeUnit.SECONDS)
+                            .status(StatusRequest.getDefaultInstance()).getLeader();
+                    Optional<Member> found = members.stream().filter(m -> m.id() == leader).findFirst();
+                    if (found.isPresent()) {
+                        return found.get();
+                    }
+                } catch (StatusRuntimeException e) {
+                    // ask the next one
+                }
+            }
+        }
+        return members.get(ThreadLocalRandom.current().nextInt(members.size()));
+    }
+
+    private void kill(Member member) {
+        cluster.kill9(member);
+        hold(1000, 3000);
+        cluster.restart(member);
+    }
+
+    private void pause(Member member) {
+        signal(member, "STOP");
+        paused.add(member);
+        try {
+            hold(2500, 4000);
+        } finally {
+            resume(member);
+        }
+    }
+
+    private void resume(Member member) {
+        signal(member, "CONT");
+        paused.remove(member);
+    }
+
+    private void wipeAndReadd(Member victim) {
+        cluster.kill9(victim);
+        Member via = cluster.members().stream().filter(m -> m != victim && m.isRunning()).findFirst().orElseThrow();
+        Await.until("MemberRemove of " + victim.name(), RECONFIG_TIMEOUT, () -> reconfigure(() ->
+                ClusterGrpc.newBlockingStub(via.channel()).withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .memberRemove(MemberRemoveRequest.newBuilder().setID(victim.id()).build())), () -> "");
+        cluster.forget(victim);
+        deleteRecursively(victim.dataDir());
+        Member fresh = cluster.newMember("m" + nextName.getAndIncrement());
+        Await.until("MemberAdd of " + fresh.name(), RECONFIG_TIMEOUT, () -> reconfigure(() ->
+                ClusterGrpc.newBlockingStub(via.channel()).withDeadlineAfter(5, TimeUnit.SECONDS)
+                        .memberAdd(MemberAddRequest.newBuilder().addPeerURLs(fresh.peerUrl()).build())), () -> "");
+        cluster.startNew(fresh);
+    }
+
+    /** Runs a membership change; empty (try again) while the cluster refuses it as unhealthy or times out. */
+    private static Optional<Boolean> reconfigure(Runnable change) {
+        try {
+            change.run();
+            return Optional.of(true);
+        } catch (StatusRuntimeException e) {
+            String message = String.valueOf(e.getStatus().getDescription());
+            if (message.contains("member not found") || message.contains("Peer URLs already exists")) {
+                return Optional.of(true); // an earlier attempt that timed out took effect
+            }
+            return Optional.empty();
+        }
+    }
+
+    private boolean waitStop(long millis) {
+        try {
+            return stop.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    /** How long a fault lasts: its duration, not a synchronisation. */
+    private static void hold(int minMillis, int maxMillis) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextInt(minMillis, maxMillis));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static void signal(Member member, String signal) {
+        ProcessHandle process = member.process().orElseThrow();
+        List<ProcessHandle> tree = Stream.concat(Stream.of(process), process.descendants()).toList();
+        for (ProcessHandle handle : tree) {
+            try {
+                Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(handle.pid())).start();
+                if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+                    kill.destroyForcibly();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot wipe " + dir, e);
+        }
+    }
+}

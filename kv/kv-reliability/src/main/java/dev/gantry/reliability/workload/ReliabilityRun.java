@@ -1,0 +1,272 @@
+package dev.gantry.reliability.workload;
+
+import dev.gantry.it.cluster.Await;
+import dev.gantry.it.cluster.Cluster;
+import dev.gantry.it.cluster.Member;
+import dev.gantry.kv.api.etcd.CompactionRequest;
+import dev.gantry.kv.api.etcd.HashKVRequest;
+import dev.gantry.kv.api.etcd.HashKVResponse;
+import dev.gantry.kv.api.etcd.KVGrpc;
+import dev.gantry.kv.api.etcd.MaintenanceGrpc;
+import dev.gantry.kv.api.etcd.PutRequest;
+import dev.gantry.kv.api.etcd.RangeRequest;
+import dev.gantry.kv.api.etcd.StatusRequest;
+import dev.gantry.kv.api.etcd.WatchCreateRequest;
+import dev.gantry.kv.api.etcd.WatchGrpc;
+import dev.gantry.kv.api.etcd.WatchRequest;
+import dev.gantry.kv.api.etcd.WatchResponse;
+import dev.gantry.reliability.check.Anomaly;
+import dev.gantry.reliability.check.HashChecker;
+import dev.gantry.reliability.check.LeaseChecker;
+import dev.gantry.reliability.check.LostWriteChecker;
+import dev.gantry.reliability.check.RegisterChecker;
+import dev.gantry.reliability.check.RevisionChecker;
+import dev.gantry.reliability.check.WatchChecker;
+import dev.gantry.reliability.history.History;
+import dev.gantry.reliability.history.LeaseLog;
+import dev.gantry.reliability.history.Op;
+import dev.gantry.reliability.history.OpType;
+import dev.gantry.reliability.history.WatchEvent;
+import dev.gantry.reliability.history.WatchLog;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+/**
+ * One reliability run on a started cluster: clients, watchers, lease holders and a revision monitor run for
+ * {@code traffic} while the {@link Nemesis} injects faults; then the faults stop (each is healed), the cluster
+ * converges, the final state is read, and every checker judges what was recorded.
+ */
+public final class ReliabilityRun {
+
+    /** Each run has key prefixes of its own, so that several runs on one cluster do not see each other's values. */
+    private final String run = Long.toHexString(System.nanoTime() & 0xffffff);
+    private final String registers = "/rel/" + run + "/r/";
+    private final String leasePrefix = "/rel/" + run + "/lease/";
+    private static final Duration CONVERGE = Duration.ofSeconds(90);
+
+    /** How many of each, how long, which faults. */
+    public record Settings(Duration traffic, int clients, int keys, int watchers, int leaseClients,
+            Duration faultInterval, Set<Fault> faults, Duration requestTimeout) {
+        public static Settings ci(Duration traffic) {
+            return new Settings(traffic, 6, 6, 2, 2, Duration.ofSeconds(6), Set.of(Fault.values()), Duration.ofSeconds(2));
+        }
+    }
+
+    private final Cluster cluster;
+    private final Settings settings;
+    private final History history = new History();
+    private final ConcurrentLinkedQueue<LeaseLog> leases = new ConcurrentLinkedQueue<>();
+    private final List<ResumingWatcher> watchers = new ArrayList<>();
+    private volatile boolean trafficStopped;
+    private volatile boolean watchersStopped;
+
+    public ReliabilityRun(Cluster cluster, Settings settings) {
+        this.cluster = cluster;
+        this.settings = settings;
+    }
+
+    public History history() {
+        return history;
+    }
+
+    public Report execute() {
+        List<String> keys = IntStream.range(0, settings.keys()).mapToObj(i -> registers + "k" + i).toList();
+        List<Thread> threads = new ArrayList<>();
+        long base = currentRevision();
+        for (int i = 0; i < settings.watchers(); i++) {
+            threads.add(startWatcher("w" + i, base + 1));
+        }
+        List<Thread> traffic = new ArrayList<>();
+        for (int i = 0; i < settings.clients(); i++) {
+            traffic.add(Thread.ofPlatform().name("client-" + i).start(new RegisterClient(i, cluster, history, keys,
+                    settings.requestTimeout(), () -> trafficStopped)));
+        }
+        for (int i = 0; i < settings.leaseClients(); i++) {
+            traffic.add(Thread.ofPlatform().name("lease-" + i).start(new LeaseClient(i, cluster, leasePrefix,
+                    settings.requestTimeout(), () -> trafficStopped, leases)));
+        }
+        RevisionMonitor monitor = new RevisionMonitor(cluster, () -> trafficStopped);
+        traffic.add(Thread.ofPlatform().name("revision-monitor").start(monitor));
+        Nemesis nemesis = new Nemesis(cluster, settings.faultInterval(), settings.faults());
+        Thread nemesisThread = Thread.ofPlatform().name("nemesis").start(nemesis);
+        long started = System.nanoTime();
+        try {
+            // One more watcher, started a third into the run from the run's first revision: it catches up from
+            // history while the writes go on.
+            awaitQuietly(settings.traffic().dividedBy(3));
+            threads.add(startWatcher("late", base + 1));
+            awaitQuietly(settings.traffic().minus(settings.traffic().dividedBy(3)));
+            nemesis.stop();
+            join(nemesisThread);
+            long trafficSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+            trafficStopped = true;
+            traffic.forEach(ReliabilityRun::join);
+            nemesis.failure().ifPresent(t -> {
+                throw new IllegalStateException("the nemesis failed to inject or heal a fault", t);
+            });
+            List<Anomaly> anomalies = checkAfterHealing(base, keys, monitor);
+            return new Report(cluster.implementation().toString(), cluster.members().size(), trafficSeconds,
+                    history.count(dev.gantry.reliability.history.Outcome.OK),
+                    history.count(dev.gantry.reliability.history.Outcome.FAIL),
+                    history.count(dev.gantry.reliability.history.Outcome.UNKNOWN), nemesis.injected(), watchers.size(),
+                    watchers.stream().mapToLong(w -> w.log().events()).sum(),
+                    watchers.stream().mapToInt(w -> w.log().resumptions()).sum(), leases.size(), monitor.count(),
+                    anomalies);
+        } finally {
+            nemesis.stop();
+            trafficStopped = true;
+            watchersStopped = true;
+            join(nemesisThread);
+            traffic.forEach(ReliabilityRun::join);
+            threads.forEach(ReliabilityRun::join);
+        }
+    }
+
+    private Thread startWatcher(String name, long start) {
+        ResumingWatcher watcher = new ResumingWatcher(cluster, registers, new WatchLog(name, start), () -> watchersStopped);
+        synchronized (watchers) {
+            watchers.add(watcher);
+        }
+        return Thread.ofPlatform().name("watcher-" + name).start(watcher);
+    }
+
+    private List<Anomaly> checkAfterHealing(long base, List<String> keys, RevisionMonitor monitor) {
+        List<Anomaly> anomalies = new ArrayList<>();
+        Member leader = cluster.leader();
+        // The final state, read linearizably and checked with the rest; then a sentinel write every watcher must reach.
+        RegisterClient finalReader = new RegisterClient(1000, cluster, history, List.of(), settings.requestTimeout(),
+                () -> true);
+        for (String key : keys) {
+            Op read = Await.until("a final read of " + key, CONVERGE, () -> {
+                Op op = finalReader.execute(leader, OpType.GET, key);
+                return op.ok() ? Optional.of(op) : Optional.empty();
+            }, () -> cluster.logTails(20));
+            assert read.ok();
+        }
+        long end = KVGrpc.newBlockingStub(leader.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .put(PutRequest.newBuilder().setKey(RegisterClient.bytes(registers + "~end"))
+                        .setValue(RegisterClient.bytes("end")).build()).getHeader().getRevision();
+        List<WatchEvent> reference = new ArrayList<>();
+        ResumingWatcher.readAll(leader, registers, base + 1, end, CONVERGE.toMillis()).forEach(reference::addAll);
+        Await.until("every watcher at rev " + end, CONVERGE, () -> watchers.stream()
+                .allMatch(w -> w.log().lastRevision() >= end) ? Optional.of(true) : Optional.empty(), () -> "");
+        watchersStopped = true;
+
+        // Every member at the same revision, then HashKV there.
+        Map<String, HashChecker.MemberHash> hashes = new LinkedHashMap<>();
+        for (Member member : cluster.members()) {
+            Await.until(member.name() + " at rev " + end, CONVERGE, () -> status(member) >= end ? Optional.of(true)
+                    : Optional.empty(), () -> member.logTail(20));
+            HashKVResponse hash = MaintenanceGrpc.newBlockingStub(member.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .hashKV(HashKVRequest.newBuilder().setRevision(end).build());
+            hashes.put(member.name(), new HashChecker.MemberHash(hash.getHeader().getRevision(), hash.getHash(),
+                    hash.getCompactRevision()));
+        }
+
+        anomalies.addAll(new RegisterChecker().check(history, reference));
+        anomalies.addAll(new WatchChecker().check(reference, watchers.stream().map(ResumingWatcher::log).toList()));
+        anomalies.addAll(new LostWriteChecker().check(history, reference));
+        anomalies.addAll(new RevisionChecker().checkMembers(monitor.samples()));
+        anomalies.addAll(new RevisionChecker().checkRealTime(history));
+        anomalies.addAll(new HashChecker().check(end, hashes));
+        anomalies.addAll(new LeaseChecker().check(List.copyOf(leases), history.originNanos()));
+        anomalies.addAll(compactionCancels(leader, end));
+        return anomalies;
+    }
+
+    /** Compacts at {@code revision}; on every member a watch from below it must then be cancelled with it. */
+    private List<Anomaly> compactionCancels(Member leader, long revision) {
+        KVGrpc.newBlockingStub(leader.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .compact(CompactionRequest.newBuilder().setRevision(revision).setPhysical(true).build());
+        List<Anomaly> anomalies = new ArrayList<>();
+        for (Member member : cluster.members()) {
+            // The member has applied the compaction once a serializable read below it fails as compacted.
+            Await.until(member.name() + " applying the compaction at " + revision, CONVERGE, () -> {
+                try {
+                    KVGrpc.newBlockingStub(member.channel()).withDeadlineAfter(2, TimeUnit.SECONDS).range(RangeRequest
+                            .newBuilder().setKey(RegisterClient.bytes(registers)).setRevision(revision - 1).setSerializable(true).build());
+                    return Optional.empty();
+                } catch (StatusRuntimeException e) {
+                    return e.getStatus().getCode() == Status.Code.OUT_OF_RANGE ? Optional.of(true) : Optional.empty();
+                }
+            }, () -> "");
+            CompletableFuture<WatchResponse> cancel = new CompletableFuture<>();
+            List<WatchEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+            StreamObserver<WatchRequest> requests = WatchGrpc.newStub(member.channel()).watch(new StreamObserver<>() {
+                @Override
+                public void onNext(WatchResponse response) {
+                    response.getEventsList().forEach(e -> events.add(ResumingWatcher.event(e)));
+                    if (response.getCanceled() || !events.isEmpty()) {
+                        cancel.complete(response);
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    cancel.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    cancel.completeExceptionally(new IllegalStateException("ended"));
+                }
+            });
+            requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                    .setKey(RegisterClient.bytes(registers)).setRangeEnd(ResumingWatcher.prefixEnd(registers))
+                    .setStartRevision(revision - 1)).build());
+            WatchResponse response = null;
+            try {
+                response = cancel.get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // no cancel within 10 s: reported below
+            } finally {
+                requests.onError(new IllegalStateException("done"));
+            }
+            anomalies.addAll(new WatchChecker().checkCancel(member.name(), revision - 1, revision,
+                    response != null && response.getCanceled(),
+                    response == null ? 0 : response.getCompactRevision(), List.copyOf(events)));
+        }
+        return anomalies;
+    }
+
+    private long currentRevision() {
+        Member any = cluster.leader();
+        return status(any);
+    }
+
+    private static long status(Member member) {
+        return MaintenanceGrpc.newBlockingStub(member.channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
+                .status(StatusRequest.getDefaultInstance()).getHeader().getRevision();
+    }
+
+    /** The traffic period: a wait on a latch nobody counts down, so an interrupt still ends it. */
+    private static void awaitQuietly(Duration duration) {
+        try {
+            new CountDownLatch(1).await(duration.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join(Duration.ofSeconds(120));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
