@@ -1,0 +1,160 @@
+package dev.gantry.cli;
+
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code gantry job|node|config|kv ...}: the command line client. REST commands talk to {@code --server}
+ * (default http://localhost:2381, or $GANTRY_SERVER); {@code kv} talks etcd v3 to {@code --endpoints}
+ * (default http://localhost:2379, or $GANTRY_ENDPOINTS). Exit status: 0 done, 1 refused or failed, 2 usage.
+ */
+public final class Cli {
+    public static final Set<String> GROUPS = Set.of("job", "node", "config", "kv");
+
+    static final String USAGE = """
+            Usage: gantry <job|node|config|kv> <command> [flags]
+
+              job submit -f FILE | --name N ...   submit a fine-tune job (JSON or YAML)
+              job ls [--status S] [--name N] [--label k=v] [--limit N]
+              job get ID | job cancel ID | job events ID
+              node ls | node get ID | node cordon|uncordon|drain ID [--reason R]
+              config get [KEY] | config set KEY JSON
+              kv get|put|del|watch ...            the etcd v3 API directly
+
+            Global flags:
+              --server URL      the REST API (default http://localhost:2381, env GANTRY_SERVER)
+              --endpoints URLS  etcd v3 endpoints for 'kv' (default http://localhost:2379, env GANTRY_ENDPOINTS)
+              -o json|table     output format (default table)
+
+            Run 'gantry <group> <command> --help' for a command's flags.
+            Exit status: 0 done, 1 refused by the server or unreachable, 2 bad usage.
+            """;
+
+    private Cli() {
+    }
+
+    /** Runs one command and returns its exit status. */
+    public static int run(PrintStream out, PrintStream err, Map<String, String> env, String... args) {
+        if (args.length == 0 || isHelp(args[0])) {
+            out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        String group = args[0];
+        List<String> rest = Arrays.asList(args).subList(1, args.length);
+        Context context = new Context(out, err, env, Instant.now());
+        try {
+            switch (group) {
+                case "job" -> new JobCommands(context).run(rest);
+                case "node" -> new NodeCommands(context).run(rest);
+                case "config" -> new ConfigCommands(context).run(rest);
+                case "kv" -> new KvCommands(context).run(rest);
+                default -> throw new UsageError("unknown command group '" + group + "'");
+            }
+            return 0;
+        } catch (UsageError e) {
+            err.println("gantry " + group + ": " + e.getMessage());
+            err.println("Run 'gantry " + (GROUPS.contains(group) ? group + " " : "") + "--help' for usage.");
+            return 2;
+        } catch (CommandFailed e) {
+            err.println("Error: " + e.getMessage());
+            e.details().forEach(d -> err.println("  " + d));
+            return 1;
+        }
+    }
+
+    static boolean isHelp(String arg) {
+        return arg.equals("-h") || arg.equals("--help") || arg.equals("help");
+    }
+
+    /** What every command gets: its streams, the environment, and the global flags once parsed. */
+    static final class Context {
+        static final Set<String> GLOBAL_VALUE_FLAGS = Set.of("server", "endpoints", "o", "output");
+
+        final PrintStream out;
+        final PrintStream err;
+        final Map<String, String> env;
+        final Instant now;
+
+        Context(PrintStream out, PrintStream err, Map<String, String> env, Instant now) {
+            this.out = out;
+            this.err = err;
+            this.env = env;
+            this.now = now;
+        }
+
+        /** Parses a command's flags together with the global ones. */
+        Args parse(List<String> args, Set<String> valueFlags, Set<String> booleanFlags) {
+            Set<String> values = new HashSet<>(valueFlags);
+            values.addAll(GLOBAL_VALUE_FLAGS);
+            return Args.parse(args, values, booleanFlags);
+        }
+
+        ApiClient api(Args args) {
+            String server = args.value("server");
+            if (server == null) {
+                server = env.getOrDefault("GANTRY_SERVER", "http://localhost:2381");
+            }
+            return new ApiClient(server);
+        }
+
+        String endpoints(Args args) {
+            String endpoints = args.value("endpoints");
+            return endpoints != null ? endpoints : env.getOrDefault("GANTRY_ENDPOINTS", "http://localhost:2379");
+        }
+
+        Output output(Args args) {
+            String format = args.has("output") ? args.value("output") : args.value("o");
+            if (format == null || format.equals("table")) {
+                return new Output(out, false, now);
+            }
+            if (format.equals("json")) {
+                return new Output(out, true, now);
+            }
+            throw new UsageError("-o must be json or table, not '" + format + "'");
+        }
+    }
+
+    /** A group's dispatch: the subcommand, its --help, or a usage error. */
+    abstract static class Group {
+        final Context context;
+
+        Group(Context context) {
+            this.context = context;
+        }
+
+        abstract String usage();
+
+        /** The usage of one subcommand, or null if there is no such subcommand. */
+        abstract String usage(String command);
+
+        abstract void run(String command, List<String> args);
+
+        final void run(List<String> args) {
+            if (args.isEmpty()) {
+                throw new UsageError("missing command");
+            }
+            if (isHelp(args.getFirst())) {
+                context.out.print(usage());
+                return;
+            }
+            String command = args.getFirst();
+            String usage = usage(command);
+            if (usage == null) {
+                throw new UsageError("unknown command '" + command + "'");
+            }
+            List<String> rest = args.subList(1, args.size());
+            int dashDash = rest.indexOf("--");
+            List<String> flags = dashDash < 0 ? rest : rest.subList(0, dashDash);
+            if (flags.stream().anyMatch(a -> a.equals("-h") || a.equals("--help"))) {
+                context.out.print(usage);
+                return;
+            }
+            run(command, rest);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.gantry.server.jobs;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+
+import dev.gantry.kv.client.KvClient;
+
+/**
+ * The job layer's one {@link KvClient} in this server (REST API, scheduler): connected to this server's own
+ * advertised client URLs through the etcd v3 protocol, as any other client, so the job layer runs unchanged on a
+ * real etcd. Closed at shutdown.
+ */
+@ApplicationScoped
+public class KvClientProducer {
+    /** etcd's defaults: advertise-client-urls defaults to listen-client-urls, which defaults to localhost:2379. */
+    static String endpoints() {
+        var config = ConfigProvider.getConfig();
+        return config.getOptionalValue("gantry.advertise-client-urls", String.class)
+                .or(() -> config.getOptionalValue("gantry.listen-client-urls", String.class))
+                .orElse("http://localhost:2379");
+    }
+
+    @Produces
+    @Singleton
+    KvClient kvClient() {
+        return KvClient.connect(endpoints());
+    }
+
+    void close(@Disposes KvClient client) {
+        client.close();
+    }
+}
