@@ -67,6 +67,13 @@ public final class GantryMain {
                                                    and lease grants until an operator compacts, defrags
                                                    every member and runs 'etcdctl alarm disarm'
 
+            Gantry's own flags:
+              --scheduler on|off                   run the job scheduler in this server (default on); every
+                                                   server runs one, the one elected through
+                                                   /election/scheduler places tasks (docs/scheduler.md)
+              --scheduler-election on|off          for tests only: off schedules without being elected, so
+                                                   that only the claim txn's compares protect (default on)
+
             The initial-cluster flags only matter the first time a data directory is used: a member
             restarted on its data directory rejoins its cluster. URLs may be IPv6: http://[::1]:2379.
             Back up with 'etcdctl snapshot save'; 'gantry snapshot restore --help' tells how to restore.
@@ -91,6 +98,12 @@ public final class GantryMain {
                 return;
             }
             config = MemberConfig.parse(flags);
+            for (String onOff : new String[] {"scheduler", "scheduler-election"}) {
+                String value = flags.get(onOff);
+                if (value != null && !value.equals("on") && !value.equals("off")) {
+                    throw new IllegalArgumentException("--" + onOff + " must be 'on' or 'off', not '" + value + "'");
+                }
+            }
         } catch (IllegalArgumentException e) {
             fail(System.err, e.getMessage());
             return;
@@ -184,7 +197,7 @@ public final class GantryMain {
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
             "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count",
             "experimental-watch-progress-notify-interval", "auto-compaction-mode", "auto-compaction-retention",
-            "quota-backend-bytes");
+            "quota-backend-bytes", "scheduler", "scheduler-election");
 
     private static void fail(PrintStream err, String message) {
         err.println("gantry server: " + message);

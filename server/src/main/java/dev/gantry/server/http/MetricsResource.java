@@ -21,6 +21,8 @@ public class MetricsResource {
     KvMember member;
     @Inject
     GrpcCallCounters grpcCalls;
+    @Inject
+    dev.gantry.server.jobs.SchedulerLifecycle scheduler;
 
     @GET
     @Produces("text/plain; version=0.0.4; charset=utf-8")
@@ -56,6 +58,23 @@ public class MetricsResource {
         member.peerRoundTripTimes().forEach((id, h) -> roundTrips.put("To=\"" + Long.toHexString(id) + "\"", h.snapshot()));
         out.histograms("etcd_network_peer_round_trip_time_seconds", "Round-Trip-Time histogram between peers", roundTrips);
         grpcCalls.writeTo(out);
+        scheduler.scheduler().ifPresent(s -> schedulerMetrics(out, s.metrics()));
         return out.toString();
+    }
+
+    private static void schedulerMetrics(PrometheusText out, dev.gantry.scheduler.SchedulerMetrics m) {
+        out.gauge("gantry_scheduler_is_leader", "Whether this server's scheduler places tasks (elected). 1 if it does.", m.leader());
+        out.gauge("gantry_scheduler_pending_tasks", "Pending tasks at the scheduler's last pass (leader only).", m.pending());
+        out.counter("gantry_scheduler_placements_total", "Tasks this scheduler placed (claimed SCHEDULED).", m.placements());
+        out.counter("gantry_scheduler_claim_conflicts_total",
+                "Claim txns whose compares failed (task, node lease, node assignments or leadership changed).", m.conflicts());
+        out.counter("gantry_scheduler_claim_txns_total", "Claim txns sent.", m.claimTxns());
+        out.counter("gantry_scheduler_claim_seconds_total", "Time spent in claim txns; divide by claim_txns_total for the mean.",
+                m.claimSeconds());
+        out.counter("gantry_scheduler_requeued_total", "Tasks sent back to PENDING because their node was lost.", m.requeued());
+        out.counter("gantry_scheduler_lost_failed_total", "Tasks failed because their node was lost past maxRetries.",
+                m.failedLost());
+        out.counter("gantry_scheduler_reason_writes_total", "Pending reasons written (only when they change).", m.reasonWrites());
+        out.counter("gantry_scheduler_passes_total", "Scheduling passes run.", m.passes());
     }
 }

@@ -20,8 +20,15 @@ import org.jboss.logging.Logger;
 public final class Informer<T> implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Informer.class);
 
-    /** A key's decoded value and the revision it was written at. */
-    public record Entry<T>(String key, T value, long modRevision) {
+    /** A key's decoded value, the revision it was written at, and the lease it is attached to (0: none). */
+    public record Entry<T>(String key, T value, long modRevision, long lease) {
+        public Entry(String key, T value, long modRevision) {
+            this(key, value, modRevision, 0);
+        }
+    }
+
+    /** Every entry as of one revision: the copy is current to {@code revision} and holds nothing older. */
+    public record Snapshot<T>(long revision, List<Entry<T>> entries) {
     }
 
     /** A change to the copy: {@code before} or {@code after} is null for a created or deleted key. */
@@ -62,6 +69,11 @@ public final class Informer<T> implements AutoCloseable {
     /** A copy of every entry. */
     public synchronized List<Entry<T>> entries() {
         return List.copyOf(entries.values());
+    }
+
+    /** Every entry and the revision they are current to, read together (a decision's basis for a revision compare). */
+    public synchronized Snapshot<T> snapshot() {
+        return new Snapshot<>(revision, List.copyOf(entries.values()));
     }
 
     /** The revision the copy is current to. */
@@ -146,7 +158,7 @@ public final class Informer<T> implements AutoCloseable {
 
     private Optional<Entry<T>> decode(Kv kv) {
         try {
-            return Optional.of(new Entry<>(kv.key(), decoder.apply(kv.value()), kv.modRevision()));
+            return Optional.of(new Entry<>(kv.key(), decoder.apply(kv.value()), kv.modRevision(), kv.lease()));
         } catch (RuntimeException e) {
             LOG.warnf("%s: value does not decode, left out: %s", kv.key(), e.getMessage());
             return Optional.empty();
