@@ -79,7 +79,8 @@ public record TaskSpec(
         public boolean matches(String gpuName, long memoryTotalMiB) {
             boolean model = gpuModel == null
                     || (gpuName != null && gpuName.toLowerCase(java.util.Locale.ROOT).contains(gpuModel.toLowerCase(java.util.Locale.ROOT)));
-            boolean memory = minGpuMemoryGiB == null || memoryTotalMiB >= minGpuMemoryGiB * 1024L;
+            // Whole GiB, rounded: an "80GB" H100 reports 81559 MiB (79.6 GiB) and must match 80, as its name says.
+            boolean memory = minGpuMemoryGiB == null || Math.round(memoryTotalMiB / 1024.0) >= minGpuMemoryGiB;
             return model && memory;
         }
     }

@@ -35,6 +35,9 @@ class JsonTest {
         assertThat(r.matches("NVIDIA H100 80GB HBM3", 81559)).isTrue();
         assertThat(r.matches("NVIDIA A100-SXM4-80GB", 81920)).isFalse();
         assertThat(r.matches("NVIDIA H100 PCIe", 39 * 1024)).isFalse();
+        TaskSpec.Resources eighty = new TaskSpec.Resources(1, null, 80);
+        assertThat(eighty.matches("NVIDIA H100 80GB HBM3", 81559)).as("79.6 GiB rounds to the 80 its name says").isTrue();
+        assertThat(eighty.matches("NVIDIA L40S", 46068)).isFalse();
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.gantry.scheduler.placement;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 import dev.gantry.job.TaskSpec;
 
@@ -19,10 +18,7 @@ public record Request(int gpus, String gpuModel, Integer minGpuMemoryGiB) {
 
     /** Whether a GPU can serve this request (health is checked separately). */
     public boolean matches(GpuSlot gpu) {
-        boolean model = gpuModel == null
-                || (gpu.name() != null && gpu.name().toLowerCase(Locale.ROOT).contains(gpuModel.toLowerCase(Locale.ROOT)));
-        boolean memory = minGpuMemoryGiB == null || gpu.memoryMiB() >= minGpuMemoryGiB * 1024L;
-        return model && memory;
+        return new TaskSpec.Resources(gpus, gpuModel, minGpuMemoryGiB).matches(gpu.name(), gpu.memoryMiB());
     }
 
     /** "needs 4 GPUs (H100, ≥ 80 GiB) on one node", the start of every pending reason. */
