@@ -368,9 +368,18 @@ public final class Cluster implements AutoCloseable {
                 "--election-timeout", ELECTION_MS), Stream.concat(gantryFlags(member), extraFlags.stream())).toList();
     }
 
-    /** Gantry's own HTTP listener would otherwise default to the client port + 2, which may be taken. */
+    /**
+     * Gantry's own HTTP listener would otherwise default to the client port + 2, which may be taken. Its scheduler
+     * is off unless a test asks for it with a {@code --scheduler...} flag: the scheduler writes to the store (its
+     * election key), and the KV tests compare revisions and key spaces with etcd's.
+     */
     private Stream<String> gantryFlags(Member member) {
-        return implementation == Implementation.GANTRY ? Stream.of("--listen-http-urls", member.httpUrl()) : Stream.empty();
+        if (implementation != Implementation.GANTRY) {
+            return Stream.empty();
+        }
+        boolean schedulerAsked = extraFlags.stream().anyMatch(flag -> flag.startsWith("--scheduler"));
+        return Stream.concat(Stream.of("--listen-http-urls", member.httpUrl()),
+                schedulerAsked ? Stream.empty() : Stream.of("--scheduler=off"));
     }
 
     private void launch(Member member) {

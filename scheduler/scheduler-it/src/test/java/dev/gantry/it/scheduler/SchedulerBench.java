@@ -44,7 +44,7 @@ class SchedulerBench {
     @Test
     void bench() throws Exception {
         assumeTrue(Boolean.getBoolean("bench"), "the scheduler benchmark runs with -Dbench=true");
-        try (Cluster cluster = Cluster.start(Implementation.GANTRY, 3, List.of());
+        try (Cluster cluster = Cluster.start(Implementation.GANTRY, 3, List.of("--scheduler=on"));
                 KvClient client = KvClient.connect(cluster.endpoints());
                 ExecutorService writers = Executors.newFixedThreadPool(32)) {
             List<SimulatedNode> nodes = new ArrayList<>();

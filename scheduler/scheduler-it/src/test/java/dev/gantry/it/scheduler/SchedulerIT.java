@@ -59,7 +59,7 @@ class SchedulerIT {
 
     @BeforeAll
     void start() {
-        cluster = Cluster.start(Implementation.GANTRY, 3, List.of());
+        cluster = Cluster.start(Implementation.GANTRY, 3, List.of("--scheduler=on"));
         client = KvClient.connect(cluster.endpoints());
         Await.until("a scheduler elected", Duration.ofSeconds(30), () -> schedulerLeader(), () -> cluster.logTails(40));
     }
