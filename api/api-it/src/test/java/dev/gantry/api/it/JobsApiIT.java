@@ -56,7 +56,7 @@ class JobsApiIT {
 
     @BeforeAll
     static void startServer() {
-        cluster = Cluster.start(Implementation.GANTRY, 1, List.of("--scheduler=on"));
+        cluster = Cluster.start(Implementation.GANTRY, 1);
         member = cluster.members().getFirst();
         kv = KvClient.connect(member.clientUrl());
         Await.until("the REST API on " + member.httpUrl(), AWAIT,
