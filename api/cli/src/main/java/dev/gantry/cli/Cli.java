@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.gantry.job.Json;
+
 /**
  * {@code gantry job|node|config|kv ...}: the command line client. REST commands talk to {@code --server}
  * (default http://localhost:2381, or $GANTRY_SERVER); {@code kv} talks etcd v3 to {@code --endpoints}
@@ -107,6 +109,11 @@ public final class Cli {
             return endpoints != null ? endpoints : env.getOrDefault("GANTRY_ENDPOINTS", "http://localhost:2379");
         }
 
+        /** The optional body of cancel, cordon, drain and uncordon: {@code {"reason": "..."}} from --reason, or empty. */
+        static String reasonBody(Args args) {
+            return args.has("reason") ? Json.write(Map.of("reason", args.value("reason"))) : "";
+        }
+
         Output output(Args args) {
             String format = args.has("output") ? args.value("output") : args.value("o");
             if (format == null || format.equals("table")) {
@@ -119,18 +126,20 @@ public final class Cli {
         }
     }
 
-    /** A group's dispatch: the subcommand, its --help, or a usage error. */
+    /**
+     * A group's dispatch: the subcommand, its --help, or a usage error. A group gives its own usage and one per
+     * subcommand (the keys are its subcommands), and runs a subcommand once its name is known.
+     */
     abstract static class Group {
         final Context context;
+        private final String usage;
+        private final Map<String, String> usages;
 
-        Group(Context context) {
+        Group(Context context, String usage, Map<String, String> usages) {
             this.context = context;
+            this.usage = usage;
+            this.usages = usages;
         }
-
-        abstract String usage();
-
-        /** The usage of one subcommand, or null if there is no such subcommand. */
-        abstract String usage(String command);
 
         abstract void run(String command, List<String> args);
 
@@ -139,19 +148,19 @@ public final class Cli {
                 throw new UsageError("missing command");
             }
             if (isHelp(args.getFirst())) {
-                context.out.print(usage());
+                context.out.print(usage);
                 return;
             }
             String command = args.getFirst();
-            String usage = usage(command);
-            if (usage == null) {
+            String commandUsage = usages.get(command);
+            if (commandUsage == null) {
                 throw new UsageError("unknown command '" + command + "'");
             }
             List<String> rest = args.subList(1, args.size());
             int dashDash = rest.indexOf("--");
             List<String> flags = dashDash < 0 ? rest : rest.subList(0, dashDash);
             if (flags.stream().anyMatch(a -> a.equals("-h") || a.equals("--help"))) {
-                context.out.print(usage);
+                context.out.print(commandUsage);
                 return;
             }
             run(command, rest);

@@ -9,6 +9,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** {@code gantry config get|set}: the JSON values under {@code /config/}. */
 final class ConfigCommands extends Cli.Group {
+    private static final String USAGE = """
+            Usage: gantry config <command>
+
+              get [KEY]       show config
+              set KEY JSON    store a JSON value
+
+            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
+            """;
     private static final Map<String, String> USAGES = Map.of(
             "get", """
                     Usage: gantry config get [KEY]
@@ -23,24 +31,7 @@ final class ConfigCommands extends Cli.Group {
                     """);
 
     ConfigCommands(Cli.Context context) {
-        super(context);
-    }
-
-    @Override
-    String usage() {
-        return """
-                Usage: gantry config <command>
-
-                  get [KEY]       show config
-                  set KEY JSON    store a JSON value
-
-                Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
-                """;
-    }
-
-    @Override
-    String usage(String command) {
-        return USAGES.get(command);
+        super(context, USAGE, USAGES);
     }
 
     @Override
@@ -53,11 +44,8 @@ final class ConfigCommands extends Cli.Group {
                 throw new UsageError("expected KEY JSON");
             }
             JsonNode entry = api.put("/config/" + path(args.positionals().get(0)), "application/json", args.positionals().get(1));
-            if (output.json) {
-                output.json(entry);
-            } else {
-                output.out.println("config " + Output.text(entry, "key") + " set (revision " + Output.text(entry, "modRevision") + ")");
-            }
+            output.print(entry, () -> output.out.println(
+                    "config " + Output.text(entry, "key") + " set (revision " + Output.text(entry, "modRevision") + ")"));
             return;
         }
         if (args.positionals().size() > 1) {
@@ -68,13 +56,11 @@ final class ConfigCommands extends Cli.Group {
             return;
         }
         JsonNode all = api.get("/config");
-        if (output.json) {
-            output.json(all);
-            return;
-        }
-        List<List<String>> rows = new ArrayList<>();
-        all.path("items").forEach(e -> rows.add(List.of(Output.text(e, "key"), Output.text(e, "modRevision"), e.path("value").toString())));
-        output.table(List.of("KEY", "REVISION", "VALUE"), rows);
+        output.print(all, () -> {
+            List<List<String>> rows = new ArrayList<>();
+            all.path("items").forEach(e -> rows.add(List.of(Output.text(e, "key"), Output.text(e, "modRevision"), e.path("value").toString())));
+            output.table(List.of("KEY", "REVISION", "VALUE"), rows);
+        });
     }
 
     /** The key's segments URL-encoded, its slashes kept. */

@@ -19,6 +19,18 @@ import dev.gantry.job.Json;
 
 /** {@code gantry job submit|ls|get|cancel|events}. */
 final class JobCommands extends Cli.Group {
+    private static final String USAGE = """
+            Usage: gantry job <command>
+
+              submit   submit a job (-f FILE, or flags)
+              ls       list jobs
+              get      show a job
+              cancel   cancel a job
+              events   a job's timeline
+
+            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
+            Run 'gantry job <command> --help' for its flags.
+            """;
     private static final Map<String, String> USAGES = Map.of(
             "submit", """
                     Usage: gantry job submit -f FILE [flags]
@@ -68,28 +80,7 @@ final class JobCommands extends Cli.Group {
                     """);
 
     JobCommands(Cli.Context context) {
-        super(context);
-    }
-
-    @Override
-    String usage() {
-        return """
-                Usage: gantry job <command>
-
-                  submit   submit a job (-f FILE, or flags)
-                  ls       list jobs
-                  get      show a job
-                  cancel   cancel a job
-                  events   a job's timeline
-
-                Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
-                Run 'gantry job <command> --help' for its flags.
-                """;
-    }
-
-    @Override
-    String usage(String command) {
-        return USAGES.get(command);
+        super(context, USAGE, USAGES);
     }
 
     @Override
@@ -128,12 +119,8 @@ final class JobCommands extends Cli.Group {
         }
         Output output = context.output(args);
         JsonNode task = context.api(args).post("/jobs", contentType, body);
-        if (output.json) {
-            output.json(task);
-        } else {
-            output.out.println("job " + Output.text(task, "id") + " submitted: " + Output.text(task, "status")
-                    + (task.hasNonNull("reason") ? " (" + Output.text(task, "reason") + ")" : ""));
-        }
+        output.print(task, () -> output.out.println("job " + Output.text(task, "id") + " submitted: " + Output.text(task, "status")
+                + (task.hasNonNull("reason") ? " (" + Output.text(task, "reason") + ")" : "")));
     }
 
     /** The spec as JSON built from flags; the server validates it. */
@@ -256,10 +243,10 @@ final class JobCommands extends Cli.Group {
         String id = args.single("job id");
         Output output = context.output(args);
         JsonNode t = context.api(args).get("/jobs/" + ApiClient.encode(id));
-        if (output.json) {
-            output.json(t);
-            return;
-        }
+        output.print(t, () -> show(output, t));
+    }
+
+    private static void show(Output output, JsonNode t) {
         JsonNode spec = t.path("spec");
         JsonNode progress = t.path("progress");
         String progressText = progress.isMissingNode() ? null
@@ -291,13 +278,8 @@ final class JobCommands extends Cli.Group {
         Args args = context.parse(rest, Set.of("reason"), Set.of());
         String id = args.single("job id");
         Output output = context.output(args);
-        String body = args.has("reason") ? Json.write(Map.of("reason", args.value("reason"))) : "";
-        JsonNode t = context.api(args).post("/jobs/" + ApiClient.encode(id) + "/cancel", "application/json", body);
-        if (output.json) {
-            output.json(t);
-        } else {
-            output.out.println("job " + id + " " + Output.text(t, "status").toLowerCase(Locale.ROOT));
-        }
+        JsonNode t = context.api(args).post("/jobs/" + ApiClient.encode(id) + "/cancel", "application/json", Cli.Context.reasonBody(args));
+        output.print(t, () -> output.out.println("job " + id + " " + Output.text(t, "status").toLowerCase(Locale.ROOT)));
     }
 
     private void events(List<String> rest) {
@@ -305,13 +287,11 @@ final class JobCommands extends Cli.Group {
         String id = args.single("job id");
         Output output = context.output(args);
         JsonNode events = context.api(args).get("/jobs/" + ApiClient.encode(id) + "/events");
-        if (output.json) {
-            output.json(events);
-            return;
-        }
-        List<List<String>> rows = new ArrayList<>();
-        events.path("items").forEach(e -> rows.add(List.of(Output.text(e, "at"), Output.text(e, "from"), Output.text(e, "to"),
-                Output.text(e, "attempt"), Output.text(e, "node"), Output.text(e, "reason"))));
-        output.table(List.of("TIME", "FROM", "TO", "ATTEMPT", "NODE", "REASON"), rows);
+        output.print(events, () -> {
+            List<List<String>> rows = new ArrayList<>();
+            events.path("items").forEach(e -> rows.add(List.of(Output.text(e, "at"), Output.text(e, "from"), Output.text(e, "to"),
+                    Output.text(e, "attempt"), Output.text(e, "node"), Output.text(e, "reason"))));
+            output.table(List.of("TIME", "FROM", "TO", "ATTEMPT", "NODE", "REASON"), rows);
+        });
     }
 }

@@ -15,6 +15,16 @@ import dev.gantry.kv.client.WatchListener;
 
 /** {@code gantry kv get|put|del|watch}: the etcd v3 API, as etcdctl's basics, through Gantry's own client. */
 final class KvCommands extends Cli.Group {
+    private static final String USAGE = """
+            Usage: gantry kv <command>
+
+              get KEY [--prefix]     read
+              put KEY VALUE          write
+              del KEY [--prefix]     delete
+              watch KEY [--prefix]   follow changes
+
+            Global flags: --endpoints URLS (default http://localhost:2379, env GANTRY_ENDPOINTS), -o json|table.
+            """;
     private static final Map<String, String> USAGES = Map.of(
             "get", """
                     Usage: gantry kv get KEY [--prefix]
@@ -40,26 +50,7 @@ final class KvCommands extends Cli.Group {
                     """);
 
     KvCommands(Cli.Context context) {
-        super(context);
-    }
-
-    @Override
-    String usage() {
-        return """
-                Usage: gantry kv <command>
-
-                  get KEY [--prefix]     read
-                  put KEY VALUE          write
-                  del KEY [--prefix]     delete
-                  watch KEY [--prefix]   follow changes
-
-                Global flags: --endpoints URLS (default http://localhost:2379, env GANTRY_ENDPOINTS), -o json|table.
-                """;
-    }
-
-    @Override
-    String usage(String command) {
-        return USAGES.get(command);
+        super(context, USAGE, USAGES);
     }
 
     @Override
@@ -93,14 +84,10 @@ final class KvCommands extends Cli.Group {
 
     private static void get(KvClient kv, Output output, String key, boolean prefix) {
         List<Kv> kvs = prefix ? kv.list(key).kvs() : kv.get(key).map(List::of).orElse(List.of());
-        if (output.json) {
-            output.json(kvs);
-            return;
-        }
-        for (Kv entry : kvs) {
+        output.print(kvs, () -> kvs.forEach(entry -> {
             output.out.println(entry.key());
             output.out.println(entry.value());
-        }
+        }));
     }
 
     /** Follows changes from the current revision on; ends when the process is interrupted or the history is compacted. */

@@ -8,14 +8,23 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.gantry.job.Json;
-
 /** {@code gantry node ls|get|cordon|uncordon|drain}. */
 final class NodeCommands extends Cli.Group {
     private static final String STATE_USAGE = """
             Usage: gantry node %s ID [--reason TEXT]
 
             %s
+            """;
+    private static final String USAGE = """
+            Usage: gantry node <command>
+
+              ls         list nodes
+              get        show a node
+              cordon     no new tasks on a node
+              drain      no new tasks; running ones finish
+              uncordon   schedulable again
+
+            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
             """;
     private static final Map<String, String> USAGES = Map.of(
             "ls", """
@@ -35,27 +44,7 @@ final class NodeCommands extends Cli.Group {
             "uncordon", STATE_USAGE.formatted("uncordon", "Makes a cordoned or draining node schedulable again."));
 
     NodeCommands(Cli.Context context) {
-        super(context);
-    }
-
-    @Override
-    String usage() {
-        return """
-                Usage: gantry node <command>
-
-                  ls         list nodes
-                  get        show a node
-                  cordon     no new tasks on a node
-                  drain      no new tasks; running ones finish
-                  uncordon   schedulable again
-
-                Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
-                """;
-    }
-
-    @Override
-    String usage(String command) {
-        return USAGES.get(command);
+        super(context, USAGE, USAGES);
     }
 
     @Override
@@ -72,14 +61,12 @@ final class NodeCommands extends Cli.Group {
         args.noPositionals();
         Output output = context.output(args);
         JsonNode nodes = context.api(args).get("/nodes");
-        if (output.json) {
-            output.json(nodes);
-            return;
-        }
-        List<List<String>> rows = new ArrayList<>();
-        nodes.path("items").forEach(n -> rows.add(List.of(Output.text(n, "id"), Output.text(n, "status"), Output.text(n, "hostname"),
-                n.path("gpusInUse").size() + "/" + n.path("gpus").size(), models(n), tasks(n), reason(n))));
-        output.table(List.of("ID", "STATUS", "HOSTNAME", "GPUS USED", "GPU MODEL", "TASKS", "REASON"), rows);
+        output.print(nodes, () -> {
+            List<List<String>> rows = new ArrayList<>();
+            nodes.path("items").forEach(n -> rows.add(List.of(Output.text(n, "id"), Output.text(n, "status"), Output.text(n, "hostname"),
+                    n.path("gpusInUse").size() + "/" + n.path("gpus").size(), models(n), tasks(n), reason(n))));
+            output.table(List.of("ID", "STATUS", "HOSTNAME", "GPUS USED", "GPU MODEL", "TASKS", "REASON"), rows);
+        });
     }
 
     private void get(List<String> rest) {
@@ -87,10 +74,10 @@ final class NodeCommands extends Cli.Group {
         String id = args.single("node id");
         Output output = context.output(args);
         JsonNode n = context.api(args).get("/nodes/" + ApiClient.encode(id));
-        if (output.json) {
-            output.json(n);
-            return;
-        }
+        output.print(n, () -> show(output, n));
+    }
+
+    private static void show(Output output, JsonNode n) {
         output.fields(List.of(
                 new String[] {"ID", Output.text(n, "id")},
                 new String[] {"Status", Output.text(n, "status")},
@@ -119,13 +106,8 @@ final class NodeCommands extends Cli.Group {
         Args args = context.parse(rest, Set.of("reason"), Set.of());
         String id = args.single("node id");
         Output output = context.output(args);
-        String body = args.has("reason") ? Json.write(Map.of("reason", args.value("reason"))) : "";
-        JsonNode n = context.api(args).post("/nodes/" + ApiClient.encode(id) + "/" + command, "application/json", body);
-        if (output.json) {
-            output.json(n);
-        } else {
-            output.out.println("node " + id + " " + Output.text(n, "status"));
-        }
+        JsonNode n = context.api(args).post("/nodes/" + ApiClient.encode(id) + "/" + command, "application/json", Cli.Context.reasonBody(args));
+        output.print(n, () -> output.out.println("node " + id + " " + Output.text(n, "status")));
     }
 
     private static String models(JsonNode node) {

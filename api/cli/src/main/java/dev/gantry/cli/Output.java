@@ -26,6 +26,15 @@ final class Output {
         out.println(Json.pretty(value));
     }
 
+    /** {@code value} as JSON with {@code -o json}; otherwise what {@code forPeople} prints. */
+    void print(Object value, Runnable forPeople) {
+        if (json) {
+            json(value);
+        } else {
+            forPeople.run();
+        }
+    }
+
     /** Columns padded to their widest cell; the last column is not padded. */
     void table(List<String> header, List<List<String>> rows) {
         List<List<String>> all = new ArrayList<>();
