@@ -60,8 +60,9 @@ public class ConfigResource {
         if (body == null || body.isBlank()) {
             throw ApiException.badRequest("the body must be a JSON value");
         }
+        JsonNode value;
         try {
-            Json.mapper().readTree(body);
+            value = Json.mapper().readTree(body);
         } catch (JsonProcessingException e) {
             var at = e.getLocation();
             throw ApiException.badRequest("malformed JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
@@ -69,14 +70,14 @@ public class ConfigResource {
         }
         if (Keys.config(key).startsWith(Keys.NODE_STATES)) {
             try {
-                Json.mapper().readValue(body, NodeState.class);
+                Json.mapper().treeToValue(value, NodeState.class);
             } catch (JsonProcessingException e) {
                 throw ApiException.badRequest("a value under nodes/ is a node state {\"state\": \"cordoned|draining\", \"reason\": ..., \"at\": ...}: "
                         + e.getOriginalMessage());
             }
         }
         long revision = kv.put(Keys.config(key), body);
-        return new ConfigEntry(key, parse(body), revision);
+        return new ConfigEntry(key, value, revision);
     }
 
     static ConfigEntry entry(Kv entry) {

@@ -51,15 +51,11 @@ public record NodeView(
     static NodeView of(String id, Node node, NodeState state, List<Assignment> assignments) {
         List<NodeTask> tasks = assignments.stream().map(a -> new NodeTask(a.taskId(), a.attempt(), a.gpus())).toList();
         List<String> inUse = assignments.stream().flatMap(a -> a.gpus().stream()).distinct().toList();
-        String status;
         if (node == null) {
-            status = tasks.isEmpty() ? "offline" : "lost";
-        } else {
-            status = state == null ? "ready" : state.state().label();
+            return new NodeView(id, tasks.isEmpty() ? "offline" : "lost", false, null, null, inUse, null, null, null, null, null, null,
+                    null, state, tasks, null);
         }
-        if (node == null) {
-            return new NodeView(id, status, false, null, null, inUse, null, null, null, null, null, null, null, state, tasks, null);
-        }
+        String status = state == null ? "ready" : state.state().label();
         return new NodeView(id, status, true, node.hostname(), node.gpus(), inUse, node.simulated(), node.cpus(), node.memoryMiB(),
                 node.labels(), node.agentVersion(), node.registeredAt(), node.updatedAt(), state, tasks, null);
     }

@@ -60,6 +60,16 @@ public class NodesResource {
     @GET
     @Path("{id}")
     public NodeView get(@PathParam("id") String id) {
+        Stored stored = read(id);
+        return view(id, stored.node(), stored.state(), stored.assignments());
+    }
+
+    /** The three keys behind one node, as read: its agent's value (JSON), the operator's state, its assignments. */
+    private record Stored(String node, NodeState state, List<Assignment> assignments) {
+    }
+
+    /** What the store holds about node {@code id}; 404 when it holds nothing. */
+    private Stored read(String id) {
         checkId(id);
         String node = kv.get(Keys.node(id)).map(Kv::value).orElse(null);
         NodeState state = kv.get(Keys.nodeState(id)).map(e -> Json.read(e.value(), NodeState.class)).orElse(null);
@@ -67,7 +77,7 @@ public class NodesResource {
         if (node == null && state == null && assignments.isEmpty()) {
             throw ApiException.notFound("no node " + id);
         }
-        return view(id, node, state, assignments);
+        return new Stored(node, state, assignments);
     }
 
     private static NodeView view(String id, String nodeJson, NodeState state, List<Assignment> assignments) {
@@ -102,15 +112,17 @@ public class NodesResource {
     @Path("{id}/uncordon")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public NodeView uncordon(@PathParam("id") String id, String body) {
-        get(id);
+        Stored stored = read(id);
         kv.delete(Keys.nodeState(id));
-        return get(id);
+        return view(id, stored.node(), null, stored.assignments());
     }
 
+    /** Writes the operator state and answers the node with it; the agent's key and the assignments are read once, before. */
     private NodeView setState(String id, NodeState.State state, String reason) {
-        get(id);
-        kv.put(Keys.nodeState(id), Json.write(new NodeState(state, reason, clock.instant())));
-        return get(id);
+        Stored stored = read(id);
+        NodeState written = new NodeState(state, reason, clock.instant());
+        kv.put(Keys.nodeState(id), Json.write(written));
+        return view(id, stored.node(), written, stored.assignments());
     }
 
     private static void checkId(String id) {

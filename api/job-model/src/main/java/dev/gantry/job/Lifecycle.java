@@ -103,9 +103,7 @@ public final class Lifecycle {
             String why = reason + "; lost " + (task.attempt() + 1) + " times, maxRetries " + maxRetries + " reached";
             return fail(task, why, now);
         }
-        Task.Builder b = move(task, PENDING, reason, task.node(), now);
-        b.attempt = task.attempt() + 1;
-        b.timeline.set(b.timeline.size() - 1, new Transition(now, task.status(), PENDING, reason, task.node(), b.attempt));
+        Task.Builder b = move(task, PENDING, reason, task.node(), task.attempt() + 1, now);
         b.node = null;
         b.gpus = List.of();
         b.reason = reason + "; requeued (attempt " + b.attempt + " of " + (maxRetries + 1) + ")";
@@ -120,37 +118,49 @@ public final class Lifecycle {
      * task back when the reason is unchanged, so the scheduler can skip the write.
      */
     public static Task pendingReason(Task task, String reason, Instant now) {
-        if (task.status() != PENDING) {
-            throw new IllegalArgumentException("task " + task.id() + " is " + task.status() + ", not PENDING");
-        }
+        requireStatus(task, PENDING);
         if (Objects.equals(task.reason(), reason)) {
             return task;
         }
-        Task.Builder b = task.toBuilder();
+        Task.Builder b = update(task, now);
         b.reason = reason;
-        b.updatedAt = now;
         return b.build();
     }
 
     /** A RUNNING task's latest training progress, from its agent. */
     public static Task progress(Task task, Progress progress, Instant now) {
-        if (task.status() != RUNNING) {
-            throw new IllegalArgumentException("task " + task.id() + " is " + task.status() + ", not RUNNING");
-        }
-        Task.Builder b = task.toBuilder();
+        requireStatus(task, RUNNING);
+        Task.Builder b = update(task, now);
         b.progress = progress;
-        b.updatedAt = now;
         return b.build();
     }
 
+    /** The checks of the updates that are not transitions: the task must be in {@code status}. */
+    private static void requireStatus(Task task, TaskStatus status) {
+        if (task.status() != status) {
+            throw new IllegalArgumentException("task " + task.id() + " is " + task.status() + ", not " + status);
+        }
+    }
+
+    private static Task.Builder update(Task task, Instant now) {
+        Task.Builder b = task.toBuilder();
+        b.updatedAt = now;
+        return b;
+    }
+
     private static Task.Builder move(Task task, TaskStatus to, String reason, String node, Instant now) {
+        return move(task, to, reason, node, task.attempt(), now);
+    }
+
+    /** The transition to {@code to}, recorded in the timeline under {@code attempt}, which the task takes on. */
+    private static Task.Builder move(Task task, TaskStatus to, String reason, String node, int attempt, Instant now) {
         if (!allowed(task.status(), to)) {
             throw new IllegalTransition(task.id(), task.status(), to);
         }
-        Task.Builder b = task.toBuilder();
+        Task.Builder b = update(task, now);
         b.status = to;
-        b.updatedAt = now;
-        b.timeline.add(new Transition(now, task.status(), to, reason, node, task.attempt()));
+        b.attempt = attempt;
+        b.timeline.add(new Transition(now, task.status(), to, reason, node, attempt));
         return b;
     }
 }

@@ -141,9 +141,7 @@ class JobsApiIT {
         assertThat(json(get("/jobs?name=pager&status=running,SUCCEEDED")).get("items")).isEmpty();
         assertThat(json(get("/jobs?name=pager&status=PENDING")).get("items")).hasSize(5);
 
-        HttpResponse<String> badStatus = get("/jobs?status=DONE");
-        assertThat(badStatus.statusCode()).isEqualTo(400);
-        assertThat(json(badStatus).at("/fields/0/field").asText()).isEqualTo("status");
+        assertThat(refused(get("/jobs?status=DONE"), 400).at("/fields/0/field").asText()).isEqualTo("status");
         assertThat(get("/jobs?limit=0").statusCode()).isEqualTo(400);
         assertThat(get("/jobs?continue=bm90LW91cnM").statusCode()).isEqualTo(400);
     }
@@ -155,9 +153,7 @@ class JobsApiIT {
         assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
         assertThat(json(cancelled).get("status").asText()).isEqualTo("CANCELLED");
 
-        HttpResponse<String> again = post("/jobs/" + id + "/cancel", "application/json", "");
-        assertThat(again.statusCode()).isEqualTo(409);
-        assertThat(json(again).get("error").asText()).contains("CANCELLED");
+        assertThat(refused(post("/jobs/" + id + "/cancel", "application/json", ""), 409).get("error").asText()).contains("CANCELLED");
 
         JsonNode events = json(get("/jobs/" + id + "/events")).get("items");
         assertThat(events).extracting(e -> e.get("to").asText()).containsExactly("PENDING", "CANCELLED");
@@ -227,9 +223,7 @@ class JobsApiIT {
         assertThat(json(get("/config/scheduler/policy")).get("binpack").asBoolean()).isTrue();
         assertThat(json(get("/config")).get("items")).anySatisfy(e -> assertThat(e.get("key").asText()).isEqualTo("scheduler/policy"));
 
-        HttpResponse<String> malformed = put("/config/scheduler/policy", "{\"binpack\": tru");
-        assertThat(malformed.statusCode()).isEqualTo(400);
-        assertThat(json(malformed).get("error").asText()).contains("line 1");
+        assertThat(refused(put("/config/scheduler/policy", "{\"binpack\": tru"), 400).get("error").asText()).contains("line 1");
         assertThat(put("/config/nodes/x", "{\"state\": \"asleep\"}").statusCode()).isEqualTo(400);
         assertThat(kv.get("/config/scheduler/policy").orElseThrow().value()).contains("weights");
         assertThat(get("/config/nothing/here").statusCode()).isEqualTo(404);
@@ -258,25 +252,16 @@ class JobsApiIT {
     @Test
     void refusesBadJobsThroughTheApiAndWritesNothing() {
         List<String> before = taskKeys();
-        HttpResponse<String> malformed = post("/jobs", "application/json", "{\"name\": \"a\",\n \"command\" [\"x\"]}");
-        assertThat(malformed.statusCode()).isEqualTo(400);
-        assertThat(json(malformed).get("error").asText()).startsWith("malformed JSON at line 2, column");
-
-        HttpResponse<String> negative = post("/jobs", "application/json", "{\"name\":\"a\",\"command\":[\"x\"],\"resources\":{\"gpus\":-1}}");
-        assertThat(negative.statusCode()).isEqualTo(400);
-        assertThat(json(negative).at("/fields/0/field").asText()).isEqualTo("resources.gpus");
-
-        HttpResponse<String> trainType = post("/jobs", "application/yaml", "name: a\nmodel: m\ndatasets: [d]\ntrainType: dpo\n");
-        assertThat(trainType.statusCode()).isEqualTo(400);
-        assertThat(json(trainType).at("/fields/0/field").asText()).isEqualTo("trainType");
-
-        HttpResponse<String> unknown = post("/jobs", "application/json", "{\"name\":\"a\",\"command\":[\"x\"],\"gpuCount\":1}");
-        assertThat(unknown.statusCode()).isEqualTo(400);
-        assertThat(json(unknown).get("error").asText()).contains("gpuCount");
-
-        HttpResponse<String> huge = post("/jobs", "application/json", "{\"name\":\"" + "a".repeat(10 * 1024 * 1024) + "\"}");
-        assertThat(huge.statusCode()).isEqualTo(413);
-        assertThat(json(huge).get("error").asText()).contains("too large");
+        assertThat(refused(post("/jobs", "application/json", "{\"name\": \"a\",\n \"command\" [\"x\"]}"), 400)
+                .get("error").asText()).startsWith("malformed JSON at line 2, column");
+        assertThat(refused(post("/jobs", "application/json", "{\"name\":\"a\",\"command\":[\"x\"],\"resources\":{\"gpus\":-1}}"), 400)
+                .at("/fields/0/field").asText()).isEqualTo("resources.gpus");
+        assertThat(refused(post("/jobs", "application/yaml", "name: a\nmodel: m\ndatasets: [d]\ntrainType: dpo\n"), 400)
+                .at("/fields/0/field").asText()).isEqualTo("trainType");
+        assertThat(refused(post("/jobs", "application/json", "{\"name\":\"a\",\"command\":[\"x\"],\"gpuCount\":1}"), 400)
+                .get("error").asText()).contains("gpuCount");
+        assertThat(refused(post("/jobs", "application/json", "{\"name\":\"" + "a".repeat(10 * 1024 * 1024) + "\"}"), 413)
+                .get("error").asText()).contains("too large");
 
         assertThat(post("/jobs", "text/xml", "<job/>").statusCode()).isEqualTo(415);
         assertThat(taskKeys()).isEqualTo(before);
@@ -395,6 +380,12 @@ class JobsApiIT {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A refused request: its status checked, its error body returned for the message or fields to be checked. */
+    private static JsonNode refused(HttpResponse<String> response, int status) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        return json(response);
     }
 
     private static JsonNode json(HttpResponse<String> response) {
