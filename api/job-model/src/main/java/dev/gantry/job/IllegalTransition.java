@@ -2,20 +2,7 @@ package dev.gantry.job;
 
 /** A status change the lifecycle does not allow; its message is fit to return to a client (as a 409). */
 public final class IllegalTransition extends RuntimeException {
-    private final TaskStatus from;
-    private final TaskStatus to;
-
     public IllegalTransition(String taskId, TaskStatus from, TaskStatus to) {
         super("task " + taskId + " is " + from + (from.isTerminal() ? " (final)" : "") + "; it cannot become " + to);
-        this.from = from;
-        this.to = to;
-    }
-
-    public TaskStatus from() {
-        return from;
-    }
-
-    public TaskStatus to() {
-        return to;
     }
 }

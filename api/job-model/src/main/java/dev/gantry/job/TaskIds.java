@@ -16,13 +16,9 @@ public final class TaskIds {
     }
 
     public static String generate(String name) {
-        return generate(name, RANDOM);
-    }
-
-    public static String generate(String name, RandomGenerator random) {
         StringBuilder id = new StringBuilder(name.length() + 6).append(name).append('-');
         for (int i = 0; i < 5; i++) {
-            id.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+            id.append(ALPHABET.charAt(RANDOM.nextInt(ALPHABET.length())));
         }
         return id.toString();
     }
