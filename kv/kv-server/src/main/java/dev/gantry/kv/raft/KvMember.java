@@ -29,7 +29,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
@@ -200,7 +199,7 @@ public final class KvMember implements AutoCloseable {
                 .build();
         this.client = RaftClient.newBuilder()
                 .setProperties(RaftSettings.client(config))
-                .setRaftGroup(RaftGroup.valueOf(groupId, (joining != null ? joining.getMembers() : members).getMembersList()
+                .setRaftGroup(RaftGroup.valueOf(groupId, known.getMembersList()
                         .stream().filter(m -> !m.getIsLearner()).map(RaftPeers::of).toList()))
                 .setClientId(ClientId.randomId())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -700,7 +699,6 @@ public final class KvMember implements AutoCloseable {
         }
     }
 
-    /** The leader proposes the revoke of each expired lease; a revoke that does not take effect is proposed again. */
     /**
      * The leader revokes the leases whose TTL ran out without renewal. Keep-alives reach only the leader, so a
      * leader that was paused past an election resumes believing it still leads, with deadlines its successor has
