@@ -531,9 +531,12 @@ public final class KvMember implements AutoCloseable {
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(RaftErrors.toEtcd(e)));
     }
 
-    /** {@link #propose}, failing with the etcd error of a command the state machine refused. */
+    /**
+     * {@link #propose} after the space quota check at the edge ({@link #checkSpace}: puts, txns with puts, lease
+     * grants), failing with the etcd error of a command the state machine refused.
+     */
     public CompletableFuture<CommandResult> execute(Command command) {
-        return propose(command).thenApply(result -> {
+        return checkSpace(SpaceQuota.cost(command)).thenCompose(admitted -> propose(command)).thenApply(result -> {
             if (result.hasError()) {
                 throw new EtcdException(result.getError().getCode(), result.getError().getMessage());
             }
@@ -569,7 +572,7 @@ public final class KvMember implements AutoCloseable {
      * (then every member's applier refuses such writes) and the request fails with etcd's error. The alarm is
      * proposed only if this member does not have it already, so that refused retries do not fill the Raft log.
      */
-    public CompletableFuture<Void> checkSpace(long cost) {
+    private CompletableFuture<Void> checkSpace(long cost) {
         if (cost == 0 || quota.admits(store.diskSize(), cost)) {
             return CompletableFuture.completedFuture(null);
         }
