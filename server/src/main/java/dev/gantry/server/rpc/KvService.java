@@ -24,7 +24,6 @@ import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.mvcc.KvApplier;
 import dev.gantry.kv.mvcc.RequestChecks;
 import dev.gantry.kv.raft.KvMember;
-import dev.gantry.kv.raft.SpaceQuota;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
@@ -32,7 +31,7 @@ import io.smallrye.mutiny.Uni;
  * etcd's KV service. Validates each request at the edge (as etcd's {@code v3rpc/key.go}), sends writes
  * through Raft and serves reads from the local store — after a read-index round unless the request is
  * {@code serializable}. Read-only txns take the read path, as in etcd. Puts and txns with puts pass the
- * space quota check first ({@link KvMember#checkSpace}).
+ * space quota check first ({@link KvMember#execute}).
  */
 @GrpcService
 public class KvService extends MutinyKVGrpc.KVImplBase {
@@ -53,8 +52,7 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
         return Calls.unary(member, () -> {
             checkSize(r);
             RequestChecks.checkPut(r);
-            return member.checkSpace(SpaceQuota.cost(r))
-                    .thenCompose(admitted -> propose(Command.newBuilder().setPut(r).build()))
+            return propose(Command.newBuilder().setPut(r).build())
                     .thenApply(result -> result.getPut().toBuilder().setHeader(header(result.getPut().getHeader())).build());
         });
     }
@@ -77,9 +75,7 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
             RequestChecks.checkTxn(r, member.maxTxnOps());
             CompletableFuture<TxnResponse> resp = KvApplier.isReadOnly(r)
                     ? member.read(true, view -> KvApplier.txn(view, r))
-                    : member.checkSpace(SpaceQuota.cost(r))
-                            .thenCompose(admitted -> propose(Command.newBuilder().setTxn(r).build()))
-                            .thenApply(CommandResult::getTxn);
+                    : propose(Command.newBuilder().setTxn(r).build()).thenApply(CommandResult::getTxn);
             return resp.thenApply(t -> t.toBuilder().setHeader(header(t.getHeader())).build());
         });
     }

@@ -19,7 +19,6 @@ import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.mvcc.LeaseApplier;
 import dev.gantry.kv.mvcc.MvccView;
 import dev.gantry.kv.raft.KvMember;
-import dev.gantry.kv.raft.SpaceQuota;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
@@ -40,8 +39,7 @@ public class LeaseService extends LeaseGrpc.LeaseImplBase {
                 throw EtcdError.LEASE_TTL_TOO_LARGE.exception();
             }
             LeaseGrantRequest raised = r.toBuilder().setTTL(Math.max(r.getTTL(), member.minLeaseTtl())).build();
-            return member.checkSpace(SpaceQuota.LEASE_COST)
-                    .thenCompose(admitted -> member.execute(Command.newBuilder().setLeaseGrant(raised).build()))
+            return member.execute(Command.newBuilder().setLeaseGrant(raised).build())
                     .thenApply(result -> result.getLeaseGrant().toBuilder()
                             .setHeader(member.header(result.getLeaseGrant().getHeader().getRevision())).build());
         });

@@ -41,9 +41,8 @@ public final class KeepAlive implements AutoCloseable {
 
     void start() {
         long now = System.nanoTime();
-        long ttl = LeaseGrpc.newBlockingStub(client.channel())
-                .withDeadlineAfter(KvClient.CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(leaseId).build()).getGrantedTTL();
+        long ttl = client.call("lease time-to-live", channel -> KvClient.withDeadline(LeaseGrpc.newBlockingStub(channel))
+                .leaseTimeToLive(LeaseTimeToLiveRequest.newBuilder().setID(leaseId).build())).getGrantedTTL();
         if (ttl <= 0) {
             lost("lease " + Long.toHexString(leaseId) + " does not exist");
             return;

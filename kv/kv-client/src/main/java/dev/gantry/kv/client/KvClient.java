@@ -24,6 +24,7 @@ import dev.gantry.kv.api.etcd.TxnResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.AbstractStub;
 
 /**
  * A small etcd v3 client: what Gantry's scheduler, API and agent need, against Gantry KV or etcd alike.
@@ -62,9 +63,7 @@ public final class KvClient implements AutoCloseable {
 
     /** The key's current value (a linearizable read), if it exists. */
     public Optional<Kv> get(String key) {
-        RangeResponse response = call("get " + key, channel -> KVGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                .range(RangeRequest.newBuilder().setKey(Prefixes.key(key)).build()));
+        RangeResponse response = call("get " + key, channel -> kv(channel).range(RangeRequest.newBuilder().setKey(Prefixes.key(key)).build()));
         return response.getKvsList().stream().findFirst().map(Kv::of);
     }
 
@@ -95,8 +94,7 @@ public final class KvClient implements AutoCloseable {
                 .setLimit(limit)
                 .setRevision(revision)
                 .build();
-        RangeResponse response = call("list " + prefix, channel -> KVGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).range(request));
+        RangeResponse response = call("list " + prefix, channel -> kv(channel).range(request));
         return new Listing(response.getHeader().getRevision(), response.getKvsList().stream().map(Kv::of).toList(),
                 response.getMore());
     }
@@ -110,8 +108,7 @@ public final class KvClient implements AutoCloseable {
     public long put(String key, String value, long leaseId) {
         PutRequest request = PutRequest.newBuilder().setKey(Prefixes.key(key))
                 .setValue(com.google.protobuf.ByteString.copyFromUtf8(value)).setLease(leaseId).build();
-        return call("put " + key, channel -> KVGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).put(request))
+        return call("put " + key, channel -> kv(channel).put(request))
                 .getHeader().getRevision();
     }
 
@@ -127,8 +124,7 @@ public final class KvClient implements AutoCloseable {
     }
 
     private long deleteRange(DeleteRangeRequest request, String what) {
-        return call("delete " + what, channel -> KVGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).deleteRange(request))
+        return call("delete " + what, channel -> kv(channel).deleteRange(request))
                 .getDeleted();
     }
 
@@ -138,22 +134,19 @@ public final class KvClient implements AutoCloseable {
     }
 
     TxnResponse txn(TxnRequest request) {
-        return call("txn", channel -> KVGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).txn(request));
+        return call("txn", channel -> kv(channel).txn(request));
     }
 
     /** Grants a lease of {@code ttlSeconds}; returns its ID. */
     public long grantLease(long ttlSeconds) {
-        return call("lease grant", channel -> LeaseGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        return call("lease grant", channel -> withDeadline(LeaseGrpc.newBlockingStub(channel))
                 .leaseGrant(LeaseGrantRequest.newBuilder().setTTL(ttlSeconds).build())).getID();
     }
 
     /** Revokes the lease, deleting its keys; a lease that is already gone is not an error. */
     public void revokeLease(long leaseId) {
         try {
-            call("lease revoke", channel -> LeaseGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            call("lease revoke", channel -> withDeadline(LeaseGrpc.newBlockingStub(channel))
                     .leaseRevoke(LeaseRevokeRequest.newBuilder().setID(leaseId).build()));
         } catch (KvException e) {
             if (e.code() != Status.Code.NOT_FOUND) {
@@ -185,20 +178,29 @@ public final class KvClient implements AutoCloseable {
 
     /** etcd's raw stubs on the member calls go to now, with the default deadline: for what this class lacks. */
     public KVGrpc.KVBlockingStub kvStub() {
-        return KVGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        return kv(channel());
     }
 
     public MaintenanceGrpc.MaintenanceBlockingStub maintenanceStub() {
-        return MaintenanceGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        return withDeadline(MaintenanceGrpc.newBlockingStub(channel()));
     }
 
     public ClusterGrpc.ClusterBlockingStub clusterStub() {
-        return ClusterGrpc.newBlockingStub(channel()).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        return withDeadline(ClusterGrpc.newBlockingStub(channel()));
     }
 
     /** The endpoint calls go to now. */
     public String endpoint() {
         return endpoints.url(endpoints.index());
+    }
+
+    /** A stub whose call fails after {@link #CALL_DEADLINE}: every blocking call this client makes has one. */
+    static <S extends AbstractStub<S>> S withDeadline(S stub) {
+        return stub.withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static KVGrpc.KVBlockingStub kv(ManagedChannel channel) {
+        return withDeadline(KVGrpc.newBlockingStub(channel));
     }
 
     ManagedChannel channel() {
@@ -227,7 +229,8 @@ public final class KvClient implements AutoCloseable {
         return e.getStatus().getCode() == Status.Code.UNAVAILABLE;
     }
 
-    private <T> T call(String what, Function<ManagedChannel, T> call) {
+    /** Runs a blocking call on the current member, moving to the next one on UNAVAILABLE until {@link #RETRY_FOR}. */
+    <T> T call(String what, Function<ManagedChannel, T> call) {
         long deadline = System.nanoTime() + RETRY_FOR.toNanos();
         for (int attempt = 1; ; attempt++) {
             int index = endpoints.index();

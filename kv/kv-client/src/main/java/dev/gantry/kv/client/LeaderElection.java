@@ -30,7 +30,6 @@ public final class LeaderElection implements AutoCloseable {
     private final Listener listener;
     private volatile long leaseId;
     private volatile String key;
-    private volatile long createRevision;
     private volatile boolean leader;
     private volatile boolean closed;
     private KeepAlive keepAlive;
@@ -83,22 +82,10 @@ public final class LeaderElection implements AutoCloseable {
         try {
             leaseId = client.grantLease(ttlSeconds);
             key = prefix + Long.toHexString(leaseId);
-            createRevision = client.txn().ifAbsent(key).put(key, value, leaseId).commit().revision();
+            long createRevision = client.txn().ifAbsent(key).put(key, value, leaseId).commit().revision();
             long lease = leaseId;
             keepAlive = client.keepAlive(lease, why -> lost(lease, why));
-            watch = client.watch(prefix, createRevision + 1, new WatchListener() {
-                @Override
-                public void onEvents(List<WatchEvent> events) {
-                    if (events.stream().anyMatch(e -> e.type() == WatchEvent.Type.DELETE)) {
-                        worker.execute(LeaderElection.this::check);
-                    }
-                }
-
-                @Override
-                public void onCompacted(long compactRevision) {
-                    worker.execute(LeaderElection.this::rewatch);
-                }
-            });
+            watch = watchCandidates(createRevision + 1);
             failures = 0;
             check();
         } catch (KvException e) {
@@ -110,19 +97,29 @@ public final class LeaderElection implements AutoCloseable {
     private synchronized void rewatch() {
         if (!closed && watch != null) {
             watch.close();
-            watch = client.watch(prefix, 0, new WatchListener() {
-                @Override
-                public void onEvents(List<WatchEvent> events) {
-                    worker.execute(LeaderElection.this::check);
-                }
-
-                @Override
-                public void onCompacted(long compactRevision) {
-                    worker.execute(LeaderElection.this::rewatch);
-                }
-            });
+            watch = watchCandidates(0);
             check();
         }
+    }
+
+    /**
+     * Watches the candidates from {@code fromRevision} (0: from now). Only a deletion can make this candidate
+     * the first (or show its own key gone), so only deletions trigger a check; a compacted watch starts again.
+     */
+    private Watch watchCandidates(long fromRevision) {
+        return client.watch(prefix, fromRevision, new WatchListener() {
+            @Override
+            public void onEvents(List<WatchEvent> events) {
+                if (events.stream().anyMatch(e -> e.type() == WatchEvent.Type.DELETE)) {
+                    worker.execute(LeaderElection.this::check);
+                }
+            }
+
+            @Override
+            public void onCompacted(long compactRevision) {
+                worker.execute(LeaderElection.this::rewatch);
+            }
+        });
     }
 
     private List<Kv> candidates() {

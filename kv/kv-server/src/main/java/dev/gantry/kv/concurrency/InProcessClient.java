@@ -18,7 +18,6 @@ import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.mvcc.KvApplier;
 import dev.gantry.kv.raft.KvMember;
-import dev.gantry.kv.raft.SpaceQuota;
 import dev.gantry.kv.watch.WatchStream;
 
 /**
@@ -39,9 +38,7 @@ final class InProcessClient {
     CompletableFuture<TxnResponse> txn(TxnRequest r) {
         return KvApplier.isReadOnly(r)
                 ? member.read(true, view -> KvApplier.txn(view, r))
-                : member.checkSpace(SpaceQuota.cost(r))
-                        .thenCompose(admitted -> member.execute(Command.newBuilder().setTxn(r).build()))
-                        .thenApply(result -> result.getTxn());
+                : member.execute(Command.newBuilder().setTxn(r).build()).thenApply(result -> result.getTxn());
     }
 
     CompletableFuture<RangeResponse> range(RangeRequest r) {
@@ -49,9 +46,8 @@ final class InProcessClient {
     }
 
     CompletableFuture<Long> grantLease(long ttl) {
-        return member.checkSpace(SpaceQuota.LEASE_COST)
-                .thenCompose(admitted -> member.execute(Command.newBuilder()
-                        .setLeaseGrant(LeaseGrantRequest.newBuilder().setTTL(Math.max(ttl, member.minLeaseTtl()))).build()))
+        return member.execute(Command.newBuilder()
+                        .setLeaseGrant(LeaseGrantRequest.newBuilder().setTTL(Math.max(ttl, member.minLeaseTtl()))).build())
                 .thenApply(result -> result.getLeaseGrant().getID());
     }
 

@@ -29,7 +29,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
@@ -200,7 +199,7 @@ public final class KvMember implements AutoCloseable {
                 .build();
         this.client = RaftClient.newBuilder()
                 .setProperties(RaftSettings.client(config))
-                .setRaftGroup(RaftGroup.valueOf(groupId, (joining != null ? joining.getMembers() : members).getMembersList()
+                .setRaftGroup(RaftGroup.valueOf(groupId, known.getMembersList()
                         .stream().filter(m -> !m.getIsLearner()).map(RaftPeers::of).toList()))
                 .setClientId(ClientId.randomId())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
@@ -532,9 +531,12 @@ public final class KvMember implements AutoCloseable {
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(RaftErrors.toEtcd(e)));
     }
 
-    /** {@link #propose}, failing with the etcd error of a command the state machine refused. */
+    /**
+     * {@link #propose} after the space quota check at the edge ({@link #checkSpace}: puts, txns with puts, lease
+     * grants), failing with the etcd error of a command the state machine refused.
+     */
     public CompletableFuture<CommandResult> execute(Command command) {
-        return propose(command).thenApply(result -> {
+        return checkSpace(SpaceQuota.cost(command)).thenCompose(admitted -> propose(command)).thenApply(result -> {
             if (result.hasError()) {
                 throw new EtcdException(result.getError().getCode(), result.getError().getMessage());
             }
@@ -570,7 +572,7 @@ public final class KvMember implements AutoCloseable {
      * (then every member's applier refuses such writes) and the request fails with etcd's error. The alarm is
      * proposed only if this member does not have it already, so that refused retries do not fill the Raft log.
      */
-    public CompletableFuture<Void> checkSpace(long cost) {
+    private CompletableFuture<Void> checkSpace(long cost) {
         if (cost == 0 || quota.admits(store.diskSize(), cost)) {
             return CompletableFuture.completedFuture(null);
         }
@@ -700,7 +702,6 @@ public final class KvMember implements AutoCloseable {
         }
     }
 
-    /** The leader proposes the revoke of each expired lease; a revoke that does not take effect is proposed again. */
     /**
      * The leader revokes the leases whose TTL ran out without renewal. Keep-alives reach only the leader, so a
      * leader that was paused past an election resumes believing it still leads, with deadlines its successor has

@@ -5,6 +5,7 @@ import java.util.List;
 import dev.gantry.kv.api.etcd.PutRequest;
 import dev.gantry.kv.api.etcd.RequestOp;
 import dev.gantry.kv.api.etcd.TxnRequest;
+import dev.gantry.kv.api.raft.Command;
 
 /**
  * etcd's {@code --quota-backend-bytes} check ({@code etcdserver/quota.go}): a write is admitted while the
@@ -13,7 +14,7 @@ import dev.gantry.kv.api.etcd.TxnRequest;
  */
 public final class SpaceQuota {
     private static final int PUT_OVERHEAD = 256;
-    public static final long LEASE_COST = 64;
+    private static final long LEASE_COST = 64;
 
     private final long bytes;
 
@@ -29,12 +30,22 @@ public final class SpaceQuota {
         return size + cost < bytes;
     }
 
-    public static long cost(PutRequest r) {
+    /** What a command would add to the store: 0 for all but puts, txns with puts and lease grants. */
+    static long cost(Command command) {
+        return switch (command.getOpCase()) {
+            case PUT -> cost(command.getPut());
+            case TXN -> cost(command.getTxn());
+            case LEASE_GRANT -> LEASE_COST;
+            default -> 0;
+        };
+    }
+
+    private static long cost(PutRequest r) {
         return PUT_OVERHEAD + r.getKey().size() + r.getValue().size();
     }
 
     /** 0 for a txn without puts (nested txns count: see {@code AlarmApplier.hasPut}). */
-    public static long cost(TxnRequest r) {
+    private static long cost(TxnRequest r) {
         return Math.max(cost(r.getSuccessList()), cost(r.getFailureList()));
     }
 

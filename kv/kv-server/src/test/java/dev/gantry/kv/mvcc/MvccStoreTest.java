@@ -6,13 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.google.protobuf.ByteString;
 
@@ -20,22 +16,7 @@ import dev.gantry.kv.api.mvcc.KeyValue;
 import dev.gantry.kv.api.raft.MemberAttributes;
 import dev.gantry.kv.api.raft.MemberSet;
 
-class MvccStoreTest {
-    @TempDir
-    Path dir;
-    MvccStore store;
-    long index;
-
-    @BeforeEach
-    void open() {
-        store = MvccStore.open(dir.resolve("kv"));
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
+class MvccStoreTest extends StoreFixture {
     @Test
     void emptyStoreIsAtRevisionOne() {
         assertThat(store.revision()).isEqualTo(1);
@@ -111,8 +92,7 @@ class MvccStoreTest {
     void theAppliedIndexAndRevisionSurviveAReopen() {
         put("a", "1");
         put("b", "2");
-        store.close();
-        store = MvccStore.open(dir.resolve("kv"));
+        reopen();
         assertThat(store.appliedIndex()).isEqualTo(index);
         assertThat(store.revision()).isEqualTo(3);
         assertThat(valuesAt(0)).containsExactly("a=1", "b=2");
@@ -166,8 +146,7 @@ class MvccStoreTest {
         assertThatThrownBy(() -> valuesAt(101)).hasMessage(EtcdError.COMPACTED.message());
         put("k5", "after");                                      // the defragmented store takes writes
         assertThat(store.revision()).isEqualTo(103);
-        store.close();
-        store = MvccStore.open(dir.resolve("kv"));                // and is what a restart finds
+        reopen();                                                 // and is what a restart finds
         assertThat(valuesAt(0)).hasSize(5).contains("k5=after");
     }
 
@@ -175,8 +154,8 @@ class MvccStoreTest {
     void aSwapInterruptedBeforeTheNewStoreMovedInKeepsTheOldOne() throws Exception {
         put("a", "1");
         store.close();
-        java.nio.file.Files.move(dir.resolve("kv"), dir.resolve("kv.old"));
-        store = MvccStore.open(dir.resolve("kv"));
+        java.nio.file.Files.move(storeDir(), dir.resolve("kv.old"));
+        store = MvccStore.open(storeDir());
         assertThat(valuesAt(0)).containsExactly("a=1");
     }
 
@@ -228,7 +207,7 @@ class MvccStoreTest {
     // ---- helpers: one Raft entry per command ----
 
     private <T> T write(java.util.function.Function<MvccView, T> op) {
-        return store.write(1, ++index, v -> {
+        return entry(v -> {
             v.beginCommand();
             T result = op.apply(v);
             v.endCommand();

@@ -2,12 +2,7 @@ package dev.gantry.kv.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.google.protobuf.ByteString;
 
@@ -24,26 +19,11 @@ import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.api.raft.CommandBatch;
 import dev.gantry.kv.api.raft.CommandResult;
 import dev.gantry.kv.mvcc.EtcdError;
-import dev.gantry.kv.mvcc.MvccStore;
+import dev.gantry.kv.mvcc.StoreFixture;
 import dev.gantry.kv.mvcc.MvccView;
 
 /** Alarms as the state machine applies them: replicated in the store, and what they refuse while active. */
-class CommandApplierTest {
-    @TempDir
-    Path dir;
-    MvccStore store;
-    long index;
-
-    @BeforeEach
-    void open() {
-        store = MvccStore.open(dir.resolve("kv"));
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
+class CommandApplierTest extends StoreFixture {
     @Test
     void aNospaceAlarmRefusesWhatGrowsTheStoreAndNothingElse() {
         assertThat(apply(put("a")).hasPut()).isTrue();
@@ -101,7 +81,7 @@ class CommandApplierTest {
     }
 
     private CommandResult apply(Command command) {
-        return store.write(1, ++index, view -> CommandApplier.apply(view,
+        return entry(view -> CommandApplier.apply(view,
                 CommandBatch.newBuilder().addCommands(command).build())).getResults(0);
     }
 

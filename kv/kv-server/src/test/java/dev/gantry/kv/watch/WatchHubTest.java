@@ -3,7 +3,6 @@ package dev.gantry.kv.watch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +15,6 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.google.protobuf.ByteString;
 
@@ -30,34 +28,28 @@ import dev.gantry.kv.api.etcd.WatchRequest;
 import dev.gantry.kv.api.etcd.WatchResponse;
 import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.kv.mvcc.KvApplier;
-import dev.gantry.kv.mvcc.MvccStore;
+import dev.gantry.kv.mvcc.StoreFixture;
 import dev.gantry.kv.mvcc.MvccView;
 
 /** The hub over a real store, fed as the state machine feeds it: delivery paths, slow clients, compaction. */
-class WatchHubTest {
-    @TempDir
-    Path dir;
-    MvccStore store;
+class WatchHubTest extends StoreFixture {
     WatchHub hub;
     ExecutorService sender = Executors.newSingleThreadExecutor();
-    long index;
 
     @BeforeEach
-    void open() {
-        store = MvccStore.open(dir.resolve("kv"));
+    void openHub() {
         hub = new WatchHub(store, Duration.ofMinutes(10));
     }
 
     @AfterEach
-    void close() {
+    void closeHub() {
         hub.close();
         sender.shutdownNow();
-        store.close();
     }
 
     /** One applied entry, as the state machine applies and publishes it. */
     private void apply(Consumer<MvccView> commands) {
-        List<Event> events = store.write(1, ++index, view -> {
+        List<Event> events = entry(view -> {
             commands.accept(view);
             return view.events();
         });
