@@ -8,6 +8,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 import dev.gantry.kv.raft.KvMember;
+import dev.gantry.kv.cluster.MemberId;
 
 /**
  * Ready when this member knows a Raft leader and has started (published its attributes): until then it
@@ -23,8 +24,8 @@ public class KvReadiness implements HealthCheck {
     public HealthCheckResponse call() {
         return HealthCheckResponse.named("kv")
                 .status(member.hasLeader() && member.started().isDone())
-                .withData("member", Long.toHexString(member.memberId()))
-                .withData("leader", Long.toHexString(member.leaderId()))
+                .withData("member", MemberId.hex(member.memberId()))
+                .withData("leader", MemberId.hex(member.leaderId()))
                 .withData("raftTerm", member.raftTerm())
                 .withData("appliedIndex", member.appliedIndex())
                 .build();

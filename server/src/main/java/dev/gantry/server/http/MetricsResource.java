@@ -10,6 +10,7 @@ import jakarta.ws.rs.Produces;
 
 import dev.gantry.kv.metrics.Histogram;
 import dev.gantry.kv.raft.KvMember;
+import dev.gantry.kv.cluster.MemberId;
 
 /**
  * {@code /metrics} in Prometheus's text format, with etcd's metric names and meanings, so that dashboards and
@@ -55,7 +56,7 @@ public class MetricsResource {
         out.histogram("etcd_disk_backend_commit_duration_seconds", "The latency distributions of commit called by backend.",
                 member.backendCommitDurations().snapshot());
         Map<String, Histogram.Snapshot> roundTrips = new TreeMap<>();
-        member.peerRoundTripTimes().forEach((id, h) -> roundTrips.put("To=\"" + Long.toHexString(id) + "\"", h.snapshot()));
+        member.peerRoundTripTimes().forEach((id, h) -> roundTrips.put("To=\"" + MemberId.hex(id) + "\"", h.snapshot()));
         out.histograms("etcd_network_peer_round_trip_time_seconds", "Round-Trip-Time histogram between peers", roundTrips);
         grpcCalls.writeTo(out);
         scheduler.scheduler().ifPresent(s -> schedulerMetrics(out, s.metrics()));

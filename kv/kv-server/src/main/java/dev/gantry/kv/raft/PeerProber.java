@@ -15,6 +15,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.jboss.logging.Logger;
 
 import dev.gantry.kv.metrics.Histogram;
+import dev.gantry.kv.cluster.MemberId;
 
 /**
  * Measures this member's round-trip time to each of its peers, as etcd's
@@ -76,10 +77,10 @@ final class PeerProber {
                 roundTrips.computeIfAbsent(id, k -> Histogram.exponential(0.0001, 2, 16))
                         .observeNanos(System.nanoTime() - start);
                 if (unanswering.remove(id)) {
-                    LOG.infof("peer %s (%s) answers probes again", peer.getId(), Long.toHexString(id));
+                    LOG.infof("peer %s (%s) answers probes again", peer.getId(), MemberId.hex(id));
                 }
             } else if (histogram != null && unanswering.add(id)) {
-                LOG.warnf("peer %s (%s) does not answer probes on %s: %s", peer.getId(), Long.toHexString(id),
+                LOG.warnf("peer %s (%s) does not answer probes on %s: %s", peer.getId(), MemberId.hex(id),
                         peer.getAddress(), error.getMessage());
             }
         });
