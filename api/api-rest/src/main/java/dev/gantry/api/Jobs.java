@@ -70,17 +70,20 @@ public class Jobs {
      * agent sees the delete and stops the process.
      */
     public Task cancel(String id, String reason) {
+        Optional<Kv> current = kv.get(Keys.task(id));
         for (int i = 0; i < ATTEMPTS; i++) {
-            Kv current = kv.get(Keys.task(id)).orElseThrow(() -> ApiException.notFound("no job " + id));
-            Task task = task(current);
+            Kv read = current.orElseThrow(() -> ApiException.notFound("no job " + id));
+            Task task = task(read);
             Task cancelled = Lifecycle.cancel(task, reason, clock.instant());
-            var txn = kv.txn().ifModRevision(current.key(), current.modRevision()).put(current.key(), Json.write(cancelled));
+            var txn = kv.txn().ifModRevision(read.key(), read.modRevision()).put(read.key(), Json.write(cancelled));
             if (task.node() != null && (task.status() == TaskStatus.SCHEDULED || task.status() == TaskStatus.RUNNING)) {
                 txn = txn.delete(Keys.assignment(task.node(), id));
             }
-            if (txn.commit().succeeded()) {
+            TxnResult result = txn.elseGet(read.key()).commit();
+            if (result.succeeded()) {
                 return cancelled;
             }
+            current = result.elseGets().stream().findFirst(); // what changed it, read in the same round trip
         }
         throw ApiException.conflict("job " + id + " kept changing while being cancelled; try again");
     }
