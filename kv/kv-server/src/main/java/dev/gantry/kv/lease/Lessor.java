@@ -87,14 +87,23 @@ public final class Lessor {
 
     // ---- the API ----
 
-    /** Renews a lease on the primary; returns its TTL, or 0 if there is no such lease (etcd's answer). */
+    /**
+     * Renews a lease on the primary; returns its TTL, or 0 if there is no such lease (etcd's answer). A lease whose
+     * TTL has run out is not brought back: its revoke is proposed or about to be, and would delete its keys right
+     * after the keep-alive was answered (etcd's lessor waits for that revoke and then answers "not found"; the
+     * reliability suite's lease check caught the resurrection).
+     */
     public long renew(long id) {
         Lease lease = leases.get(id);
         if (lease == null) {
             return 0;
         }
         if (primary) {
-            lease.expiresAtNanos = clock.getAsLong() + seconds(lease.ttlSeconds);
+            long now = clock.getAsLong();
+            if (lease.expiresAtNanos - now <= 0) {
+                return 0;
+            }
+            lease.expiresAtNanos = now + seconds(lease.ttlSeconds);
         }
         return lease.ttlSeconds;
     }

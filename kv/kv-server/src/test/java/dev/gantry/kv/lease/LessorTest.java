@@ -41,6 +41,18 @@ class LessorTest {
     }
 
     @Test
+    void aKeepAliveDoesNotBringBackALeaseWhoseTtlRanOut() {
+        lessor.promote(0);
+        lessor.granted(7, 5);
+        advanceSeconds(5.01);
+        assertThat(lessor.expired(100, TimeUnit.SECONDS.toNanos(7))).containsExactly(7L);
+        assertThat(lessor.renew(7)).as("its revoke is under way: not found").isZero();
+        assertThat(lessor.remainingSeconds(7)).isZero();
+        advanceSeconds(8);
+        assertThat(lessor.expired(100, TimeUnit.SECONDS.toNanos(7))).as("still expired, revoke proposed again").containsExactly(7L);
+    }
+
+    @Test
     void aNewLeaderGivesEveryLeaseItsFullTtlPlusTheElectionTimeout() {
         lessor.reset(Map.of(1L, 10L, 2L, 3L));
         advanceSeconds(100); // however long the old leader had them
