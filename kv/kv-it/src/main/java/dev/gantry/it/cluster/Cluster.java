@@ -146,8 +146,7 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts a member prepared by {@link #newMember} and waits until it is ready. */
     public void startNew(Member member) {
-        launch(member);
-        awaitReady(List.of(member));
+        restart(List.of(member));
     }
 
     /** Drops a member that has left the cluster (it was removed and has exited) from {@link #members()}. */
@@ -285,11 +284,7 @@ public final class Cluster implements AutoCloseable {
      * Its {@link Member#channel() channel} stays valid.
      */
     public void restart(Member member) {
-        if (member.isRunning()) {
-            throw new IllegalStateException(member + " is still running: stop or kill it first");
-        }
-        launch(member);
-        awaitReady(List.of(member));
+        restart(List.of(member));
     }
 
     /**
@@ -348,8 +343,30 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
-    private List<Member> running() {
+    /** The members whose process is alive now (a paused one counts as running). */
+    public List<Member> running() {
         return members.stream().filter(Member::isRunning).toList();
+    }
+
+    /**
+     * Deletes a stopped or killed member's data directory (its log stays), as an operator replacing a failed disk
+     * does: restarted on it, the member would start empty.
+     */
+    public void wipe(Member member) {
+        if (member.isRunning()) {
+            throw new IllegalStateException(member + " is still running: stop or kill it first");
+        }
+        deleteRecursively(member.dataDir());
+    }
+
+    /** SIGSTOPs the member's process tree: it stays alive, but answers nothing until {@link #resume}. */
+    public void pause(Member member) {
+        sendSignal(member, "STOP");
+    }
+
+    /** SIGCONTs a {@link #pause paused} member's process tree. */
+    public void resume(Member member) {
+        sendSignal(member, "CONT");
     }
 
     private List<String> flags(Member member) {
@@ -426,9 +443,7 @@ public final class Cluster implements AutoCloseable {
      * anything is signalled: once the root is gone they are no longer its descendants.
      */
     private static List<ProcessHandle> signal(Member member, boolean force) {
-        List<ProcessHandle> tree = member.process()
-                .map(root -> Stream.concat(root.descendants(), Stream.of(root)).toList())
-                .orElse(List.of());
+        List<ProcessHandle> tree = processTree(member);
         for (ProcessHandle handle : tree) {
             if (force) {
                 handle.destroyForcibly();
@@ -437,6 +452,29 @@ public final class Cluster implements AutoCloseable {
             }
         }
         return tree;
+    }
+
+    /** The member's process and its descendants, collected before anything is signalled. */
+    private static List<ProcessHandle> processTree(Member member) {
+        return member.process()
+                .map(root -> Stream.concat(root.descendants(), Stream.of(root)).toList())
+                .orElse(List.of());
+    }
+
+    /** Sends a signal that Java cannot ({@code kill -STOP}, {@code -CONT}) to the member's process tree. */
+    private static void sendSignal(Member member, String signal) {
+        for (ProcessHandle handle : processTree(member)) {
+            try {
+                Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(handle.pid())).start();
+                if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+                    kill.destroyForcibly();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot send SIG" + signal + " to " + member, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static void awaitExit(Member member, List<ProcessHandle> tree, Duration timeout) {

@@ -92,12 +92,8 @@ class MetricsIT {
         }
     }
 
-
-
     private double metric(Cluster cluster, Member member, String name) {
         return MemberHttp.metric(cluster, member, name)
                 .orElseThrow(() -> new AssertionError(name + " missing from the metrics of " + member.name()));
     }
-
-
 }

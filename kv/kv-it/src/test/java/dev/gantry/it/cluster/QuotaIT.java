@@ -40,7 +40,6 @@ class QuotaIT {
     private static final Pattern ALARM = Pattern.compile("memberID:(\\d+) alarm:NOSPACE");
     private static final Pattern REVISION = Pattern.compile("\"revision\":(\\d+)");
 
-
     @Test
     void aFullStoreRaisesNospaceEverywhereAndEtcdsRunbookBringsWritesBack() {
         try (Cluster cluster = Cluster.start(Implementation.fromSystemProperty(), 3,
@@ -159,7 +158,4 @@ class QuotaIT {
         return MemberHttp.metric(cluster, member, name).map(Double::longValue)
                 .orElseThrow(() -> new AssertionError(name + " missing from the metrics of " + member.name()));
     }
-
-
-
 }

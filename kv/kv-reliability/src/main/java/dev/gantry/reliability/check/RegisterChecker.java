@@ -309,11 +309,4 @@ public final class RegisterChecker {
             e.next.prev = e;
         }
     }
-
-    /** Counts of what the search saw, for the summary. */
-    public static Map<String, Long> sizes(History history) {
-        Map<String, Long> sizes = new TreeMap<>();
-        history.byKey().forEach((key, ops) -> sizes.put(key, (long) relevant(ops).size()));
-        return sizes;
-    }
 }

@@ -35,8 +35,4 @@ public final class History {
     public long count(Outcome outcome) {
         return ops.stream().filter(op -> op.outcome() == outcome).count();
     }
-
-    public int size() {
-        return ops.size();
-    }
 }

@@ -1,7 +1,10 @@
 package dev.gantry.reliability.history;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * One lease's life as its client saw it: granted (TTL in seconds as the server granted it), renewed by keep-alives,
@@ -15,19 +18,17 @@ public final class LeaseLog {
 
     private final long id;
     private final long ttlSeconds;
-    private final long grantInvokeNanos;
     /** The lease is alive at least until this: max over acknowledged keep-alives of (sent + TTL). */
     private long renewedUntilNanos;
     private long revokeInvokeNanos = Long.MAX_VALUE;
-    private final List<String> keys = new ArrayList<>();
-    private final List<Long> keyPutNanos = new ArrayList<>();
+    /** When the put of each key attached to the lease was acknowledged. */
+    private final Map<String, Long> keyPutNanos = new HashMap<>();
     private final List<Observation> observations = new ArrayList<>();
     private int keepAlives;
 
     public LeaseLog(long id, long ttlSeconds, long grantInvokeNanos) {
         this.id = id;
         this.ttlSeconds = ttlSeconds;
-        this.grantInvokeNanos = grantInvokeNanos;
         this.renewedUntilNanos = grantInvokeNanos + ttlSeconds * 1_000_000_000L;
     }
 
@@ -41,8 +42,7 @@ public final class LeaseLog {
 
     /** A key attached to the lease was acknowledged at {@code completeNanos}. */
     public synchronized void keyPut(String key, long completeNanos) {
-        keys.add(key);
-        keyPutNanos.add(completeNanos);
+        keyPutNanos.putIfAbsent(key, completeNanos);
     }
 
     public synchronized void revoking(long invokeNanos) {
@@ -59,10 +59,6 @@ public final class LeaseLog {
 
     public long ttlSeconds() {
         return ttlSeconds;
-    }
-
-    public long grantInvokeNanos() {
-        return grantInvokeNanos;
     }
 
     public synchronized long renewedUntilNanos() {
@@ -82,8 +78,8 @@ public final class LeaseLog {
     }
 
     /** When the put of {@code key} was acknowledged, or empty if it never was. */
-    public synchronized java.util.OptionalLong keyPutNanos(String key) {
-        int i = keys.indexOf(key);
-        return i < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(keyPutNanos.get(i));
+    public synchronized OptionalLong keyPutNanos(String key) {
+        Long nanos = keyPutNanos.get(key);
+        return nanos == null ? OptionalLong.empty() : OptionalLong.of(nanos);
     }
 }

@@ -135,22 +135,8 @@ public final class LeaseClient implements Runnable {
         CompletableFuture<Long> ttl = new CompletableFuture<>();
         StreamObserver<LeaseKeepAliveRequest> requests = LeaseGrpc.newStub(member.get().channel())
                 .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .leaseKeepAlive(new StreamObserver<>() {
-                    @Override
-                    public void onNext(LeaseKeepAliveResponse response) {
-                        ttl.complete(response.getTTL());
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        ttl.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        ttl.completeExceptionally(new IllegalStateException("keep-alive stream ended"));
-                    }
-                });
+                .leaseKeepAlive(Streams.until(ttl, "keep-alive stream",
+                        (LeaseKeepAliveResponse response) -> ttl.complete(response.getTTL())));
         long sent = System.nanoTime();
         requests.onNext(LeaseKeepAliveRequest.newBuilder().setID(lease.id()).build());
         try {

@@ -13,7 +13,7 @@ final class Members {
     }
 
     static Optional<Member> anyRunning(Cluster cluster) {
-        List<Member> running = cluster.members().stream().filter(Member::isRunning).toList();
+        List<Member> running = cluster.running();
         return running.isEmpty() ? Optional.empty()
                 : Optional.of(running.get(ThreadLocalRandom.current().nextInt(running.size())));
     }

@@ -4,18 +4,13 @@ import dev.gantry.it.cluster.Await;
 import dev.gantry.it.cluster.Cluster;
 import dev.gantry.it.cluster.Member;
 import dev.gantry.kv.api.etcd.ClusterGrpc;
-import dev.gantry.kv.api.etcd.MaintenanceGrpc;
 import dev.gantry.kv.api.etcd.MemberAddRequest;
 import dev.gantry.kv.api.etcd.MemberRemoveRequest;
-import dev.gantry.kv.api.etcd.StatusRequest;
 import io.grpc.StatusRuntimeException;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +58,8 @@ public final class Nemesis implements Runnable {
         List<Fault> choices = faults.stream().flatMap(f -> f == Fault.WIPE_READD ? Stream.of(f) : Stream.of(f, f, f)).toList();
         // Every kind once first (in random order), so that even a short run has each; then kills and pauses three
         // times as often as replacements, which take longest.
-        List<Fault> firsts = new java.util.ArrayList<>(faults);
-        java.util.Collections.shuffle(firsts);
+        List<Fault> firsts = new ArrayList<>(faults);
+        Collections.shuffle(firsts);
         try {
             for (int i = 0; !waitStop(interval.toMillis() / 2 + random.nextLong(interval.toMillis())); i++) {
                 Fault fault = i < firsts.size() ? firsts.get(i) : choices.get(random.nextInt(choices.size()));
@@ -100,12 +95,11 @@ public final class Nemesis implements Runnable {
 
     /** The leader two times in three (when the members agree on one right now), else any member. */
     private Member target() {
-        List<Member> members = cluster.members().stream().filter(Member::isRunning).toList();
+        List<Member> members = cluster.running();
         if (ThreadLocalRandom.current().nextInt(3) < 2) {
             for (Member member : members) {
                 try {
-                    long leader = MaintenanceGrpc.newBlockingStub(member.channel()).withDeadlineAfter(1, TimeUnit.SECONDS)
-                            .status(StatusRequest.getDefaultInstance()).getLeader();
+                    long leader = cluster.status(member).getLeader();
                     Optional<Member> found = members.stream().filter(m -> m.id() == leader).findFirst();
                     if (found.isPresent()) {
                         return found.get();
@@ -125,7 +119,7 @@ public final class Nemesis implements Runnable {
     }
 
     private void pause(Member member) {
-        signal(member, "STOP");
+        cluster.pause(member);
         paused.add(member);
         try {
             hold(2500, 4000);
@@ -135,18 +129,18 @@ public final class Nemesis implements Runnable {
     }
 
     private void resume(Member member) {
-        signal(member, "CONT");
+        cluster.resume(member);
         paused.remove(member);
     }
 
     private void wipeAndReadd(Member victim) {
         cluster.kill9(victim);
-        Member via = cluster.members().stream().filter(m -> m != victim && m.isRunning()).findFirst().orElseThrow();
+        Member via = cluster.running().getFirst();
         Await.until("MemberRemove of " + victim.name(), RECONFIG_TIMEOUT, () -> reconfigure(() ->
                 ClusterGrpc.newBlockingStub(via.channel()).withDeadlineAfter(5, TimeUnit.SECONDS)
                         .memberRemove(MemberRemoveRequest.newBuilder().setID(victim.id()).build())), () -> "");
+        cluster.wipe(victim);
         cluster.forget(victim);
-        deleteRecursively(victim.dataDir());
         Member fresh = cluster.newMember("m" + nextName.getAndIncrement());
         Await.until("MemberAdd of " + fresh.name(), RECONFIG_TIMEOUT, () -> reconfigure(() ->
                 ClusterGrpc.newBlockingStub(via.channel()).withDeadlineAfter(5, TimeUnit.SECONDS)
@@ -183,36 +177,6 @@ public final class Nemesis implements Runnable {
             Thread.sleep(ThreadLocalRandom.current().nextInt(minMillis, maxMillis));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    static void signal(Member member, String signal) {
-        ProcessHandle process = member.process().orElseThrow();
-        List<ProcessHandle> tree = Stream.concat(Stream.of(process), process.descendants()).toList();
-        for (ProcessHandle handle : tree) {
-            try {
-                Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(handle.pid())).start();
-                if (!kill.waitFor(10, TimeUnit.SECONDS)) {
-                    kill.destroyForcibly();
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot wipe " + dir, e);
         }
     }
 }

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -67,7 +68,7 @@ public final class RegisterClient implements Runnable {
             OpType type = dice < 40 ? OpType.GET : dice < 65 ? OpType.PUT : dice < 75 ? OpType.DELETE : OpType.CAS;
             Optional<Member> member = Members.anyRunning(cluster);
             if (member.isEmpty()) {
-                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // back-off: no member is up
+                LockSupport.parkNanos(50_000_000); // back-off: no member is up
                 continue;
             }
             execute(member.get(), type, key);

@@ -10,8 +10,6 @@ import dev.gantry.kv.api.etcd.KVGrpc;
 import dev.gantry.kv.api.etcd.MaintenanceGrpc;
 import dev.gantry.kv.api.etcd.PutRequest;
 import dev.gantry.kv.api.etcd.RangeRequest;
-import dev.gantry.kv.api.etcd.StatusRequest;
-import dev.gantry.kv.api.etcd.WatchCreateRequest;
 import dev.gantry.kv.api.etcd.WatchGrpc;
 import dev.gantry.kv.api.etcd.WatchRequest;
 import dev.gantry.kv.api.etcd.WatchResponse;
@@ -26,6 +24,7 @@ import dev.gantry.reliability.history.History;
 import dev.gantry.reliability.history.LeaseLog;
 import dev.gantry.reliability.history.Op;
 import dev.gantry.reliability.history.OpType;
+import dev.gantry.reliability.history.Outcome;
 import dev.gantry.reliability.history.WatchEvent;
 import dev.gantry.reliability.history.WatchLog;
 import io.grpc.Status;
@@ -41,6 +40,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -81,10 +81,6 @@ public final class ReliabilityRun {
         this.settings = settings;
     }
 
-    public History history() {
-        return history;
-    }
-
     public Report execute() {
         List<String> keys = IntStream.range(0, settings.keys()).mapToObj(i -> registers + "k" + i).toList();
         List<Thread> threads = new ArrayList<>();
@@ -122,9 +118,8 @@ public final class ReliabilityRun {
             });
             List<Anomaly> anomalies = checkAfterHealing(base, keys, monitor);
             return new Report(cluster.implementation().toString(), cluster.members().size(), trafficSeconds,
-                    history.count(dev.gantry.reliability.history.Outcome.OK),
-                    history.count(dev.gantry.reliability.history.Outcome.FAIL),
-                    history.count(dev.gantry.reliability.history.Outcome.UNKNOWN), nemesis.injected(), watchers.size(),
+                    history.count(Outcome.OK), history.count(Outcome.FAIL), history.count(Outcome.UNKNOWN),
+                    nemesis.injected(), watchers.size(),
                     watchers.stream().mapToLong(w -> w.log().events()).sum(),
                     watchers.stream().mapToInt(w -> w.log().resumptions()).sum(), leases.size(), monitor.count(),
                     anomalies);
@@ -153,17 +148,16 @@ public final class ReliabilityRun {
         RegisterClient finalReader = new RegisterClient(1000, cluster, history, List.of(), settings.requestTimeout(),
                 () -> true);
         for (String key : keys) {
-            Op read = Await.until("a final read of " + key, CONVERGE, () -> {
+            Await.until("a final read of " + key, CONVERGE, () -> {
                 Op op = finalReader.execute(leader, OpType.GET, key);
                 return op.ok() ? Optional.of(op) : Optional.empty();
             }, () -> cluster.logTails(20));
-            assert read.ok();
         }
         long end = KVGrpc.newBlockingStub(leader.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .put(PutRequest.newBuilder().setKey(RegisterClient.bytes(registers + "~end"))
                         .setValue(RegisterClient.bytes("end")).build()).getHeader().getRevision();
-        List<WatchEvent> reference = new ArrayList<>();
-        ResumingWatcher.readAll(leader, registers, base + 1, end, CONVERGE.toMillis()).forEach(reference::addAll);
+        List<WatchEvent> reference = ResumingWatcher.readAll(leader, registers, base + 1, end, CONVERGE.toMillis())
+                .allEvents();
         Await.until("every watcher at rev " + end, CONVERGE, () -> watchers.stream()
                 .allMatch(w -> w.log().lastRevision() >= end) ? Optional.of(true) : Optional.empty(), () -> "");
         watchersStopped = true;
@@ -171,7 +165,7 @@ public final class ReliabilityRun {
         // Every member at the same revision, then HashKV there.
         Map<String, HashChecker.MemberHash> hashes = new LinkedHashMap<>();
         for (Member member : cluster.members()) {
-            Await.until(member.name() + " at rev " + end, CONVERGE, () -> status(member) >= end ? Optional.of(true)
+            Await.until(member.name() + " at rev " + end, CONVERGE, () -> revision(member) >= end ? Optional.of(true)
                     : Optional.empty(), () -> member.logTail(20));
             HashKVResponse hash = MaintenanceGrpc.newBlockingStub(member.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
                     .hashKV(HashKVRequest.newBuilder().setRevision(end).build());
@@ -207,29 +201,15 @@ public final class ReliabilityRun {
                 }
             }, () -> "");
             CompletableFuture<WatchResponse> cancel = new CompletableFuture<>();
-            List<WatchEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-            StreamObserver<WatchRequest> requests = WatchGrpc.newStub(member.channel()).watch(new StreamObserver<>() {
-                @Override
-                public void onNext(WatchResponse response) {
-                    response.getEventsList().forEach(e -> events.add(ResumingWatcher.event(e)));
-                    if (response.getCanceled() || !events.isEmpty()) {
-                        cancel.complete(response);
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    cancel.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                    cancel.completeExceptionally(new IllegalStateException("ended"));
-                }
-            });
-            requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
-                    .setKey(RegisterClient.bytes(registers)).setRangeEnd(ResumingWatcher.prefixEnd(registers))
-                    .setStartRevision(revision - 1)).build());
+            List<WatchEvent> events = new CopyOnWriteArrayList<>();
+            StreamObserver<WatchRequest> requests = WatchGrpc.newStub(member.channel())
+                    .watch(Streams.until(cancel, "compacted watch", (WatchResponse response) -> {
+                        response.getEventsList().forEach(e -> events.add(ResumingWatcher.event(e)));
+                        if (response.getCanceled() || !events.isEmpty()) {
+                            cancel.complete(response);
+                        }
+                    }));
+            requests.onNext(ResumingWatcher.watchPrefix(registers, revision - 1));
             WatchResponse response = null;
             try {
                 response = cancel.get(10, TimeUnit.SECONDS);
@@ -246,13 +226,11 @@ public final class ReliabilityRun {
     }
 
     private long currentRevision() {
-        Member any = cluster.leader();
-        return status(any);
+        return revision(cluster.leader());
     }
 
-    private static long status(Member member) {
-        return MaintenanceGrpc.newBlockingStub(member.channel()).withDeadlineAfter(2, TimeUnit.SECONDS)
-                .status(StatusRequest.getDefaultInstance()).getHeader().getRevision();
+    private long revision(Member member) {
+        return cluster.status(member).getHeader().getRevision();
     }
 
     /** The traffic period: a wait on a latch nobody counts down, so an interrupt still ends it. */

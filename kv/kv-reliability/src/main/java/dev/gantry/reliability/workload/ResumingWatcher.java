@@ -6,17 +6,17 @@ import dev.gantry.it.cluster.Member;
 import dev.gantry.kv.api.etcd.WatchCreateRequest;
 import dev.gantry.kv.api.etcd.WatchGrpc;
 import dev.gantry.kv.api.etcd.WatchRequest;
-import dev.gantry.kv.api.etcd.WatchResponse;
 import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.reliability.history.WatchEvent;
 import dev.gantry.reliability.history.WatchLog;
 import io.grpc.stub.StreamObserver;
 
-import java.util.List;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -30,7 +30,6 @@ public final class ResumingWatcher implements Runnable {
     private final String prefix;
     private final WatchLog log;
     private final BooleanSupplier stopped;
-    private volatile CompletableFuture<Void> current = new CompletableFuture<>();
 
     public ResumingWatcher(Cluster cluster, String prefix, WatchLog log, BooleanSupplier stopped) {
         this.cluster = cluster;
@@ -49,7 +48,7 @@ public final class ResumingWatcher implements Runnable {
         while (!stopped.getAsBoolean()) {
             Optional<Member> member = Members.anyRunning(cluster);
             if (member.isEmpty()) {
-                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000); // back-off: no member is up
+                LockSupport.parkNanos(50_000_000); // back-off: no member is up
                 continue;
             }
             if (!first) {
@@ -57,32 +56,15 @@ public final class ResumingWatcher implements Runnable {
             }
             first = false;
             CompletableFuture<Void> ended = new CompletableFuture<>();
-            current = ended;
-            StreamObserver<WatchRequest> requests = WatchGrpc.newStub(member.get().channel()).watch(new StreamObserver<>() {
-                @Override
-                public void onNext(WatchResponse response) {
-                    if (response.getCanceled()) {
-                        ended.complete(null);
-                        return;
-                    }
-                    if (response.getEventsCount() > 0) {
-                        log.response(response.getEventsList().stream().map(ResumingWatcher::event).toList());
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    ended.complete(null);
-                }
-
-                @Override
-                public void onCompleted() {
-                    ended.complete(null);
-                }
-            });
-            requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
-                    .setKey(RegisterClient.bytes(prefix)).setRangeEnd(prefixEnd(prefix))
-                    .setStartRevision(log.lastRevision() + 1)).build());
+            StreamObserver<WatchRequest> requests = WatchGrpc.newStub(member.get().channel())
+                    .watch(Streams.until(ended, "watch", response -> {
+                        if (response.getCanceled()) {
+                            ended.complete(null);
+                        } else if (response.getEventsCount() > 0) {
+                            log.response(response.getEventsList().stream().map(ResumingWatcher::event).toList());
+                        }
+                    }));
+            requests.onNext(watchPrefix(prefix, log.lastRevision() + 1));
             while (!ended.isDone() && !stopped.getAsBoolean()) {
                 try {
                     ended.get(200, TimeUnit.MILLISECONDS);
@@ -108,46 +90,39 @@ public final class ResumingWatcher implements Runnable {
 
     /** etcd's range end for a prefix: the prefix with its last byte incremented. */
     public static ByteString prefixEnd(String prefix) {
-        byte[] end = prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] end = prefix.getBytes(StandardCharsets.UTF_8);
         end[end.length - 1]++;
         return ByteString.copyFrom(end);
     }
 
+    /** A watch of every key under {@code prefix} from {@code startRevision}. */
+    static WatchRequest watchPrefix(String prefix, long startRevision) {
+        return WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                .setKey(RegisterClient.bytes(prefix)).setRangeEnd(prefixEnd(prefix))
+                .setStartRevision(startRevision)).build();
+    }
+
     /** Reads every event of the prefix from {@code fromRevision} on one member until an event of {@code untilRevision}. */
-    public static List<List<WatchEvent>> readAll(Member member, String prefix, long fromRevision, long untilRevision,
+    public static WatchLog readAll(Member member, String prefix, long fromRevision, long untilRevision,
             long timeoutMillis) {
         WatchLog log = new WatchLog("reference", fromRevision);
         CompletableFuture<Void> done = new CompletableFuture<>();
-        StreamObserver<WatchRequest> requests = WatchGrpc.newStub(member.channel()).watch(new StreamObserver<>() {
-            @Override
-            public void onNext(WatchResponse response) {
-                if (response.getCanceled()) {
-                    done.completeExceptionally(new IllegalStateException("reference watch cancelled: " + response));
-                }
-                if (response.getEventsCount() > 0) {
-                    log.response(response.getEventsList().stream().map(ResumingWatcher::event).toList());
-                    if (log.lastRevision() >= untilRevision) {
-                        done.complete(null);
+        StreamObserver<WatchRequest> requests = WatchGrpc.newStub(member.channel())
+                .watch(Streams.until(done, "reference watch", response -> {
+                    if (response.getCanceled()) {
+                        done.completeExceptionally(new IllegalStateException("reference watch cancelled: " + response));
                     }
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                done.completeExceptionally(new IllegalStateException("reference watch ended"));
-            }
-        });
-        requests.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
-                .setKey(RegisterClient.bytes(prefix)).setRangeEnd(prefixEnd(prefix))
-                .setStartRevision(fromRevision)).build());
+                    if (response.getEventsCount() > 0) {
+                        log.response(response.getEventsList().stream().map(ResumingWatcher::event).toList());
+                        if (log.lastRevision() >= untilRevision) {
+                            done.complete(null);
+                        }
+                    }
+                }));
+        requests.onNext(watchPrefix(prefix, fromRevision));
         try {
             done.get(timeoutMillis, TimeUnit.MILLISECONDS);
-            return log.responses();
+            return log;
         } catch (Exception e) {
             throw new IllegalStateException("could not read the history of " + prefix + " up to rev " + untilRevision
                     + " from " + member + " (got up to " + log.lastRevision() + ")", e);

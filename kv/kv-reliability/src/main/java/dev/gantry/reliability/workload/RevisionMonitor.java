@@ -30,10 +30,7 @@ public final class RevisionMonitor implements Runnable {
     @Override
     public void run() {
         while (!stopped.getAsBoolean()) {
-            for (Member member : cluster.members()) {
-                if (!member.isRunning()) {
-                    continue;
-                }
+            for (Member member : cluster.running()) {
                 try {
                     StatusResponse status = MaintenanceGrpc.newBlockingStub(member.channel())
                             .withDeadlineAfter(500, TimeUnit.MILLISECONDS).status(StatusRequest.getDefaultInstance());

@@ -125,7 +125,7 @@ class FuzzIT {
         try {
             List<Future<?>> calls = new ArrayList<>();
             for (ServiceDescriptor service : SERVICES) {
-                for (MethodDescriptor<?, ?> method : methods(service)) {
+                for (MethodDescriptor<?, ?> method : service.getMethods()) {
                     Message prototype = (Message) ((MethodDescriptor.PrototypeMarshaller<?>) method.getRequestMarshaller())
                             .getMessagePrototype();
                     MethodDescriptor<byte[], byte[]> raw = RawCaller.raw(method);
@@ -157,10 +157,6 @@ class FuzzIT {
             pool.shutdownNow();
         }
         return new TreeMap<>(endings);
-    }
-
-    private static List<MethodDescriptor<?, ?>> methods(ServiceDescriptor service) {
-        return new ArrayList<>(service.getMethods());
     }
 
     /** Random JSON with every HTTP method to every endpoint (and below it) of every member: the codes seen. */
