@@ -6,7 +6,6 @@ import dev.gantry.job.Assignment;
 import dev.gantry.job.Json;
 import dev.gantry.job.Keys;
 import dev.gantry.job.Task;
-import dev.gantry.kv.client.Informer;
 import dev.gantry.kv.client.KvClient;
 import dev.gantry.kv.client.Txn;
 import dev.gantry.scheduler.placement.NodeCapacity;
@@ -22,27 +21,21 @@ final class Claims {
     /** etcd counts a txn's compares and its writes against --max-txn-ops (128 by default): 2 writes per task. */
     static final int MAX_PER_TXN = 32;
 
-    /** One task to claim: the entry it was decided from and the SCHEDULED task to write. */
-    record Claim(Informer.Entry<Task> task, Task scheduled) {
-    }
-
     private final KvClient client;
 
     Claims(KvClient client) {
         this.client = client;
     }
 
-    /** Commits the claims; returns the txn's revision, or -1 when a compare failed (nothing was written). */
-    long commit(NodeCapacity node, List<Claim> claims, long decidedAt, Fence fence) {
+    /** Commits the claims (each task's next value is SCHEDULED); returns the txn's revision, or -1 when a compare failed (nothing was written). */
+    long commit(NodeCapacity node, List<TaskUpdate> claims, long decidedAt, Fence fence) {
         Txn txn = fence.apply(client.txn())
                 .ifLease(Keys.node(node.id()), node.lease())
                 .ifPrefixUnchangedSince(Keys.assignments(node.id()), decidedAt);
-        for (Claim claim : claims) {
-            txn.ifModRevision(claim.task().key(), claim.task().modRevision());
-        }
-        for (Claim claim : claims) {
-            Task scheduled = claim.scheduled();
-            txn.put(claim.task().key(), Json.write(scheduled))
+        claims.forEach(claim -> claim.compare(txn));
+        for (TaskUpdate claim : claims) {
+            Task scheduled = claim.next();
+            txn.put(claim.key(), Json.write(scheduled))
                     .put(Keys.assignment(node.id(), scheduled.id()), Json.write(Assignment.of(scheduled)));
         }
         var result = txn.commit();

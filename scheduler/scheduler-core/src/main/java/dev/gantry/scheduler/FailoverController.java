@@ -102,7 +102,8 @@ final class FailoverController {
                 LOG.warnf("%s does not decode: %s", kv.key(), e.getMessage());
             }
             Task task = tasks.get(Keys.task(taskId));
-            boolean live = task != null && !task.status().isTerminal() && task.status() != TaskStatus.PENDING
+            // Null-safe: a task stored without a status must not stop every pass (the reconcile would be retried forever).
+            boolean live = task != null && (task.status() == TaskStatus.SCHEDULED || task.status() == TaskStatus.RUNNING)
                     && node.equals(task.node()) && (attempt == null || attempt == task.attempt());
             if (live) {
                 continue;

@@ -1,5 +1,6 @@
 package dev.gantry.scheduler;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -9,7 +10,8 @@ import dev.gantry.kv.client.Informer;
 /**
  * Tasks this scheduler wrote that its informer has not delivered yet (Kubernetes' "assume" cache): the next
  * pass sees its own claims at once instead of waiting for the watch, so it neither places a task twice nor
- * counts freed-but-claimed GPUs as free. An entry is dropped as soon as the informer is at its revision.
+ * counts freed-but-claimed GPUs as free. An entry is dropped once the informer is at its revision
+ * ({@link #forgetUpTo}, at the start of every pass).
  */
 final class OwnWrites {
     private final Map<String, Informer.Entry<Task>> writes = new ConcurrentHashMap<>();
@@ -18,20 +20,18 @@ final class OwnWrites {
         writes.merge(key, new Informer.Entry<>(key, task, revision), (a, b) -> a.modRevision() >= b.modRevision() ? a : b);
     }
 
-    /** The newer of the informer's entry and our own write of its key; forgets a write the informer has caught up with. */
-    Informer.Entry<Task> newest(Informer.Entry<Task> seen) {
-        Informer.Entry<Task> own = writes.get(seen.key());
-        if (own == null) {
-            return seen;
-        }
-        if (own.modRevision() > seen.modRevision()) {
-            return own;
-        }
-        writes.remove(seen.key(), own);
-        return seen;
+    /** The updates one committed txn wrote, at its revision. */
+    void wrote(List<TaskUpdate> updates, long revision) {
+        updates.forEach(u -> wrote(u.key(), u.next(), revision));
     }
 
-    /** Drops writes the informer has passed (e.g. of keys deleted since). */
+    /** The newer of the informer's entry and our own write of its key. */
+    Informer.Entry<Task> newest(Informer.Entry<Task> seen) {
+        Informer.Entry<Task> own = writes.get(seen.key());
+        return own != null && own.modRevision() > seen.modRevision() ? own : seen;
+    }
+
+    /** Drops the writes the informer has caught up with (including those of keys deleted since). */
     void forgetUpTo(long informerRevision) {
         writes.values().removeIf(e -> e.modRevision() <= informerRevision);
     }

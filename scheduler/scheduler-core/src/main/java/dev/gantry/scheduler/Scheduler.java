@@ -25,6 +25,7 @@ import dev.gantry.kv.client.Informer;
 import dev.gantry.kv.client.KvClient;
 import dev.gantry.kv.client.KvException;
 import dev.gantry.kv.client.LeaderElection;
+import dev.gantry.kv.client.Txn;
 import dev.gantry.scheduler.placement.Decision;
 import dev.gantry.scheduler.placement.NodeCapacity;
 import dev.gantry.scheduler.placement.Placement;
@@ -101,11 +102,6 @@ public final class Scheduler implements AutoCloseable {
 
     public SchedulerMetrics metrics() {
         return metrics;
-    }
-
-    /** Whether this replica schedules now. */
-    public boolean acting() {
-        return !options.elected() || (election != null && election.isLeader());
     }
 
     private void run() {
@@ -203,9 +199,8 @@ public final class Scheduler implements AutoCloseable {
         }
         Instant now = Instant.now();
         Placement placement = new Placement(List.copyOf(view.nodes().values()));
-        Map<NodeCapacity, List<Claims.Claim>> byNode = new LinkedHashMap<>();
-        List<Informer.Entry<Task>> reasons = new ArrayList<>();
-        List<Task> reasoned = new ArrayList<>();
+        Map<NodeCapacity, List<TaskUpdate>> byNode = new LinkedHashMap<>();
+        List<TaskUpdate> reasons = new ArrayList<>();
         for (Informer.Entry<Task> entry : view.pending()) {
             Task task = entry.value();
             Decision decision;
@@ -217,10 +212,9 @@ public final class Scheduler implements AutoCloseable {
             }
             if (decision instanceof Decision.Placed placed) {
                 byNode.computeIfAbsent(placed.node(), n -> new ArrayList<>())
-                        .add(new Claims.Claim(entry, Lifecycle.schedule(task, placed.node().id(), placed.gpus(), now)));
+                        .add(new TaskUpdate(entry, Lifecycle.schedule(task, placed.node().id(), placed.gpus(), now)));
             } else if (decision instanceof Decision.Waiting waiting && !waiting.reason().equals(task.reason())) {
-                reasons.add(entry);
-                reasoned.add(Lifecycle.pendingReason(task, waiting.reason(), now));
+                reasons.add(new TaskUpdate(entry, Lifecycle.pendingReason(task, waiting.reason(), now)));
             }
         }
         List<CompletableFuture<Void>> inflight = new ArrayList<>();
@@ -228,9 +222,8 @@ public final class Scheduler implements AutoCloseable {
         CompletableFuture.allOf(inflight.toArray(CompletableFuture[]::new)).join();
         inflight.clear();
         for (int i = 0; i < reasons.size(); i += REASONS_PER_TXN) {
-            int from = i;
-            int to = Math.min(reasons.size(), i + REASONS_PER_TXN);
-            inflight.add(submit(() -> writeReasons(reasons.subList(from, to), reasoned.subList(from, to), fence)));
+            List<TaskUpdate> batch = reasons.subList(i, Math.min(reasons.size(), i + REASONS_PER_TXN));
+            inflight.add(submit(() -> writeReasons(batch, fence)));
         }
         CompletableFuture.allOf(inflight.toArray(CompletableFuture[]::new)).join();
     }
@@ -251,9 +244,9 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Claims a node's share of the pass, MAX_PER_TXN tasks per txn, one txn after the other. */
-    private void claimOn(NodeCapacity node, List<Claims.Claim> list, long viewRevision, Fence fence) {
+    private void claimOn(NodeCapacity node, List<TaskUpdate> list, long viewRevision, Fence fence) {
         for (int i = 0; i < list.size(); i += Claims.MAX_PER_TXN) {
-            List<Claims.Claim> batch = list.subList(i, Math.min(list.size(), i + Claims.MAX_PER_TXN));
+            List<TaskUpdate> batch = list.subList(i, Math.min(list.size(), i + Claims.MAX_PER_TXN));
             // What this decision knows of the node's assignments: everything up to the view's revision, plus this
             // scheduler's own later claims there (each of which proved nothing else was written before it).
             long decidedAt = Math.max(viewRevision, lastClaim.getOrDefault(node.id(), 0L));
@@ -267,27 +260,19 @@ public final class Scheduler implements AutoCloseable {
                 return;
             }
             lastClaim.merge(node.id(), revision, Math::max);
-            for (Claims.Claim claim : batch) {
-                own.wrote(claim.task().key(), claim.scheduled(), revision);
-            }
+            own.wrote(batch, revision);
             metrics.placements.addAndGet(batch.size());
         }
     }
 
-    private void writeReasons(List<Informer.Entry<Task>> entries, List<Task> updated, Fence fence) {
-        var txn = fence.apply(client.txn());
-        for (Informer.Entry<Task> entry : entries) {
-            txn.ifModRevision(entry.key(), entry.modRevision());
-        }
-        for (int i = 0; i < entries.size(); i++) {
-            txn.put(entries.get(i).key(), Json.write(updated.get(i)));
-        }
+    private void writeReasons(List<TaskUpdate> batch, Fence fence) {
+        Txn txn = fence.apply(client.txn());
+        batch.forEach(update -> update.compare(txn));
+        batch.forEach(update -> txn.put(update.key(), Json.write(update.next())));
         var result = txn.commit();
         if (result.succeeded()) {
-            metrics.reasonWrites.addAndGet(entries.size());
-            for (int i = 0; i < entries.size(); i++) {
-                own.wrote(entries.get(i).key(), updated.get(i), result.revision());
-            }
+            metrics.reasonWrites.addAndGet(batch.size());
+            own.wrote(batch, result.revision());
         }
     }
 

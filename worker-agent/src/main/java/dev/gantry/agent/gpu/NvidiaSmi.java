@@ -44,7 +44,7 @@ public final class NvidiaSmi {
 
     /** Parses output of a query for {@code columns} (query names, as in {@link #COLUMNS}). */
     public static List<Node.Gpu> parse(List<String> columns, String output) throws Failure {
-        String lower = output.toLowerCase(Locale.ROOT).replace('\u2018', '\'').replaceAll("\\s+", " ");
+        String lower = output.toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
         for (Map.Entry<String, String> failure : FAILURES.entrySet()) {
             if (lower.contains(failure.getKey())) {
                 throw new Failure("nvidia-smi: " + failure.getValue() + ": " + output.strip().lines().findFirst().orElse(""));

@@ -66,11 +66,14 @@ public final class TaskProcess {
     public void stop(Duration grace) throws InterruptedException {
         signalGroup("TERM");
         long deadline = System.nanoTime() + grace.toNanos();
-        while (groupAlive() && System.nanoTime() < deadline) {
+        while (isAlive() && System.nanoTime() < deadline) {
             process.waitFor(50, TimeUnit.MILLISECONDS);
         }
-        if (groupAlive()) {
+        if (isAlive()) {
             signalGroup("KILL");
+            // The leader too: stopped right after start, setsid may not have made it a group leader yet (then the
+            // group signals found no group, and waitFor below would wait for the task to end on its own).
+            process.destroyForcibly();
         }
         process.waitFor();
         long killDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

@@ -22,6 +22,7 @@ public final class NodeCapacity {
     private final String id;
     private final long lease;
     private final Availability availability;
+    /** Its healthy GPUs: an unhealthy one is never free, counted or taken. */
     private final List<GpuSlot> gpus;
     private final Set<String> held;
 
@@ -29,7 +30,7 @@ public final class NodeCapacity {
         this.id = id;
         this.lease = lease;
         this.availability = availability;
-        this.gpus = List.copyOf(gpus);
+        this.gpus = gpus.stream().filter(GpuSlot::healthy).toList();
         this.held = new HashSet<>(held);
     }
 
@@ -54,7 +55,7 @@ public final class NodeCapacity {
     public int free() {
         int free = 0;
         for (GpuSlot gpu : gpus) {
-            if (gpu.healthy() && !held.contains(gpu.id())) {
+            if (!held.contains(gpu.id())) {
                 free++;
             }
         }
@@ -65,7 +66,7 @@ public final class NodeCapacity {
     public int capacityFor(Request request) {
         int n = 0;
         for (GpuSlot gpu : gpus) {
-            if (gpu.healthy() && request.matches(gpu)) {
+            if (request.matches(gpu)) {
                 n++;
             }
         }
@@ -76,7 +77,7 @@ public final class NodeCapacity {
     public int freeFor(Request request) {
         int n = 0;
         for (GpuSlot gpu : gpus) {
-            if (gpu.healthy() && !held.contains(gpu.id()) && request.matches(gpu)) {
+            if (!held.contains(gpu.id()) && request.matches(gpu)) {
                 n++;
             }
         }
@@ -90,7 +91,7 @@ public final class NodeCapacity {
             if (taken.size() == request.gpus()) {
                 break;
             }
-            if (gpu.healthy() && !held.contains(gpu.id()) && request.matches(gpu)) {
+            if (!held.contains(gpu.id()) && request.matches(gpu)) {
                 taken.add(gpu.id());
             }
         }
@@ -103,6 +104,6 @@ public final class NodeCapacity {
 
     @Override
     public String toString() {
-        return id + "(" + availability.label() + ", " + free() + "/" + gpus.size() + " free)";
+        return id + "(" + availability.label() + ", " + free() + "/" + gpus.size() + " healthy GPUs free)";
     }
 }

@@ -16,7 +16,7 @@ public record Request(int gpus, String gpuModel, Integer minGpuMemoryGiB) {
         return new Request(spec.gpus(), r == null ? null : r.gpuModel(), r == null ? null : r.minGpuMemoryGiB());
     }
 
-    /** Whether a GPU can serve this request (health is checked separately). */
+    /** Whether a GPU can serve this request (health is not its concern: NodeCapacity holds only healthy GPUs). */
     public boolean matches(GpuSlot gpu) {
         return new TaskSpec.Resources(gpus, gpuModel, minGpuMemoryGiB).matches(gpu.name(), gpu.memoryMiB());
     }

@@ -9,21 +9,16 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
-import dev.gantry.it.cluster.Await;
 import dev.gantry.it.cluster.Cluster;
 import dev.gantry.it.cluster.Implementation;
 import dev.gantry.it.cluster.Member;
-import dev.gantry.job.TaskStatus;
 import dev.gantry.kv.client.KvClient;
 
 /**
@@ -39,13 +34,13 @@ class RacingSchedulersIT {
                 KvClient client = KvClient.connect(cluster.endpoints())) {
             long from = client.put("/test/marker", "1") + 1;
             JobsApi api = new JobsApi();
-            try (TaskHistory history = new TaskHistory(client, from, Map.of());
+            try (TaskHistory history = new TaskHistory(client, from);
                     SimulatedAgents agents = new SimulatedAgents(client, from)) {
                 List<SimulatedNode> nodes = new ArrayList<>();
                 try {
                     for (int i = 0; i < 5; i++) {
                         SimulatedNode node = SimulatedNode.register(client, "race-" + i, 4, "NVIDIA H100 80GB HBM3", 80, 10);
-                        history.addNode(node.id, node.node.gpus().stream().map(g -> g.uuid()).collect(Collectors.toSet()));
+                        history.addNode(node);
                         agents.add(node);
                         nodes.add(node);
                     }
@@ -63,16 +58,11 @@ class RacingSchedulersIT {
                             f.get();
                         }
                     }
-                    Await.until("all " + jobs + " jobs succeeded", Duration.ofSeconds(120), () -> {
-                        long done = history.tasks().values().stream().filter(t -> t.status() == TaskStatus.SUCCEEDED).count();
-                        return done == jobs ? Optional.of(done) : Optional.empty();
-                    }, () -> "succeeded: " + agents.finished() + ", violations: " + history.violations());
+                    history.awaitSucceeded(jobs, Duration.ofSeconds(120), agents);
                 } finally {
                     nodes.forEach(SimulatedNode::close);
                 }
-                assertThat(history.violations()).isEmpty();
-                assertThat(history.placements()).extracting(TaskHistory.Placement::taskId).doesNotHaveDuplicates().hasSize(jobs);
-                assertThat(history.assignmentCreations()).hasSize(jobs).allSatisfy((key, count) -> assertThat(count).isEqualTo(1));
+                history.assertPlacedOnceEach(jobs);
                 // The race happened: placements came from more than one scheduler, and some claims lost it.
                 long conflicts = 0;
                 int placing = 0;

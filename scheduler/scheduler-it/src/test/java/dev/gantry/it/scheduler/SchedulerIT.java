@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,7 +93,7 @@ class SchedulerIT {
         int gpusPerNode = 4;
         int jobs = 1000;
         long from = client.put("/test/marker", "1") + 1;
-        try (TaskHistory history = new TaskHistory(client, from, Map.of());
+        try (TaskHistory history = new TaskHistory(client, from);
                 SimulatedAgents agents = new SimulatedAgents(client, from)) {
             // Submit everything first, while no node can run it, so the whole queue is there when nodes come.
             Random random = new Random(42);
@@ -122,24 +121,19 @@ class SchedulerIT {
             try {
                 for (int i = 0; i < nodeCount; i++) {
                     SimulatedNode node = SimulatedNode.register(client, "h100-" + i, gpusPerNode, "NVIDIA H100 80GB HBM3", 80, 10);
-                    history.addNode(node.id, node.node.gpus().stream().map(g -> g.uuid()).collect(Collectors.toSet()));
+                    history.addNode(node);
                     agents.add(node);
                     nodes.add(node);
                 }
-                Await.until("all " + jobs + " jobs succeeded", Duration.ofSeconds(150), () -> {
-                    long done = history.tasks().values().stream().filter(t -> t.status() == TaskStatus.SUCCEEDED).count();
-                    return done == jobs ? Optional.of(done) : Optional.empty();
-                }, () -> "succeeded: " + agents.finished() + ", violations: " + history.violations());
+                history.awaitSucceeded(jobs, Duration.ofSeconds(150), agents);
             } finally {
                 nodes.forEach(SimulatedNode::close);
             }
 
-            assertThat(history.violations()).isEmpty();
+            history.assertPlacedOnceEach(jobs);
             List<TaskHistory.Placement> placements = history.placements().stream()
                     .sorted(Comparator.comparingLong(TaskHistory.Placement::revision)).toList();
-            assertThat(placements).extracting(TaskHistory.Placement::taskId).doesNotHaveDuplicates().hasSize(jobs);
             assertThat(placements).allMatch(p -> p.attempt() == 0);
-            assertThat(history.assignmentCreations()).hasSize(jobs).allSatisfy((key, count) -> assertThat(count).isEqualTo(1));
             assertThat(history.tasks().values()).allSatisfy(t -> assertThat(t.timeline())
                     .filteredOn(tr -> tr.to() == TaskStatus.SCHEDULED).hasSize(1));
 

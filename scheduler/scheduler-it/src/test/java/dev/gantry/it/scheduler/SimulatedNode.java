@@ -39,10 +39,6 @@ final class SimulatedNode implements AutoCloseable {
         return new SimulatedNode(client, id, node, ttlSeconds);
     }
 
-    int gpus() {
-        return node.gpus().size();
-    }
-
     /** Stops renewing: the lease, and the node key with it, expires within its TTL. */
     void stopKeepAlive() {
         if (keepAlive != null) {

@@ -1,15 +1,23 @@
 package dev.gantry.it.scheduler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+import dev.gantry.it.cluster.Await;
 
 import dev.gantry.job.Json;
 import dev.gantry.job.Keys;
+import dev.gantry.job.Node;
 import dev.gantry.job.Task;
 import dev.gantry.job.TaskStatus;
 import dev.gantry.kv.client.KvClient;
@@ -28,7 +36,8 @@ final class TaskHistory implements AutoCloseable {
     record Placement(String taskId, int attempt, String node, int priority, long revision) {
     }
 
-    private final Map<String, Set<String>> nodeGpus;
+    /** Node id → its GPU ids (UUIDs). */
+    private final Map<String, Set<String>> nodeGpus = new ConcurrentHashMap<>();
     private final Map<String, Task> current = new HashMap<>();
     private final List<Placement> placements = new ArrayList<>();
     private final List<String> violations = new ArrayList<>();
@@ -36,17 +45,31 @@ final class TaskHistory implements AutoCloseable {
     private final Watch tasks;
     private final Watch assignments;
 
-    /** Watches from {@code fromRevision}; {@code nodeGpus}: node id → its GPU ids (UUIDs). */
-    TaskHistory(KvClient client, long fromRevision, Map<String, Set<String>> nodeGpus) {
-        this.nodeGpus = new ConcurrentHashMap<>(nodeGpus);
+    /** Watches from {@code fromRevision}; the nodes to check are added as they register ({@link #addNode}). */
+    TaskHistory(KvClient client, long fromRevision) {
         this.tasks = client.watch(Keys.TASKS, fromRevision, listener(this::onTasks));
         this.assignments = client.watch(Keys.ASSIGNMENTS, fromRevision, listener(events -> events.stream()
                 .filter(e -> e.type() == WatchEvent.Type.PUT && e.kv().version() == 1)
                 .forEach(e -> assignmentCreations.merge(e.key(), 1, Integer::sum))));
     }
 
-    void addNode(String id, Set<String> gpus) {
-        nodeGpus.put(id, gpus);
+    void addNode(SimulatedNode node) {
+        nodeGpus.put(node.id, node.node.gpus().stream().map(Node.Gpu::uuid).collect(Collectors.toSet()));
+    }
+
+    /** Waits until {@code jobs} tasks have SUCCEEDED. */
+    void awaitSucceeded(int jobs, Duration within, SimulatedAgents agents) {
+        Await.until("all " + jobs + " jobs succeeded", within, () -> {
+            long done = tasks().values().stream().filter(t -> t.status() == TaskStatus.SUCCEEDED).count();
+            return done == jobs ? Optional.of(done) : Optional.empty();
+        }, () -> "succeeded: " + agents.finished() + ", violations: " + violations());
+    }
+
+    /** No node was ever over-committed, and each of the {@code jobs} tasks was placed, and its assignment created, once. */
+    void assertPlacedOnceEach(int jobs) {
+        assertThat(violations()).isEmpty();
+        assertThat(placements()).extracting(Placement::taskId).doesNotHaveDuplicates().hasSize(jobs);
+        assertThat(assignmentCreations()).hasSize(jobs).allSatisfy((key, count) -> assertThat(count).isEqualTo(1));
     }
 
     private static WatchListener listener(java.util.function.Consumer<List<WatchEvent>> consumer) {
