@@ -48,7 +48,8 @@ final class FailoverController {
             if (node != null && !gone.computeIfAbsent(node, n -> client.get(Keys.node(n)).isEmpty())) {
                 continue;
             }
-            Task requeued = Lifecycle.requeue(task, "node " + node + " lost", Instant.now());
+            Task requeued = Lifecycle.requeue(task, node == null ? "no node recorded for a placed task" : "node " + node + " lost",
+                    Instant.now());
             var txn = fence.apply(client.txn()).ifModRevision(entry.key(), entry.modRevision()).put(entry.key(), Json.write(requeued));
             if (node != null) {
                 txn.delete(Keys.assignment(node, task.id()));

@@ -190,6 +190,7 @@ public final class Scheduler implements AutoCloseable {
         List<Informer.Entry<NodeState>> states = nodeStates.entries();
         List<Informer.Entry<Node>> nodeList = nodes.entries();
         ClusterView view = ClusterView.of(tasks.snapshot(), nodeList, states, own);
+        lastClaim.values().removeIf(revision -> revision <= view.revision()); // the view has caught up with them
         if (!view.orphaned().isEmpty()) {
             failover.requeueLost(view.orphaned(), fence);
         }

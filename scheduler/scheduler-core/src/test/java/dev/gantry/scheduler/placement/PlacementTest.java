@@ -104,10 +104,12 @@ class PlacementTest {
 
     @Test
     void sameShapeTasksKeepStrictOrder() {
-        // Full nodes: every 1-GPU task waits; none below a waiting one may jump it.
+        // Full nodes: every 1-GPU task waits, and the first waiting ones hold the nodes, so a GPU that frees goes
+        // to the earliest task in the next pass, not to whichever later task happens to fit.
         Placement placement = new Placement(List.of(node("a", 1, 1, "H100", 80), node("b", 1, 1, "H100", 80)));
         for (int i = 0; i < 5; i++) {
             assertThat(placement.place("t" + i, new Request(1, null, null))).isInstanceOf(Decision.Waiting.class);
         }
+        assertThat(placement.reservations()).isEqualTo(java.util.Map.of("a", "t0", "b", "t1"));
     }
 }
