@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
+import dev.gantry.agent.AgentCommand;
 import dev.gantry.cli.Cli;
 import dev.gantry.kv.cluster.MemberConfig;
 import dev.gantry.kv.cluster.Urls;
@@ -18,8 +19,9 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 /**
  * {@code gantry server [flags]}: parses etcd's server flags, checks them before anything starts, and hands
  * them to the application as {@code gantry.<flag>} configuration. {@code gantry snapshot ...} is
- * {@link SnapshotCommand}, and {@code gantry job|node|config|kv ...} is the command line client {@link Cli}: both
- * run without starting the application.
+ * {@link SnapshotCommand}, {@code gantry agent} the worker agent ({@link AgentCommand}), and
+ * {@code gantry job|node|config|kv ...} is the command line client {@link Cli}: they run without starting the
+ * application.
  *
  * <p>The client URL serves the etcd gRPC API on Quarkus's grpc-java based gRPC server. HTTP (health, and
  * later the REST API and console) has its own listener, {@code --listen-http-urls}: Vert.x's HTTP/2 server
@@ -85,6 +87,9 @@ public final class GantryMain {
     public static void main(String... args) {
         if (args.length > 0 && args[0].equals("snapshot")) {
             System.exit(SnapshotCommand.run(System.out, System.err, Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("agent")) {
+            System.exit(AgentCommand.run(System.out, System.err, System.getenv(), args));
         }
         if (args.length > 0 && Cli.GROUPS.contains(args[0])) {
             System.exit(Cli.run(System.out, System.err, System.getenv(), args));
