@@ -12,6 +12,7 @@ import dev.gantry.kv.api.lock.UnlockResponse;
 import dev.gantry.kv.concurrency.Locks;
 import dev.gantry.kv.raft.KvMember;
 import io.grpc.stub.StreamObserver;
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 
 /** etcd's Lock service (what jetcd's Lock client calls); a caller that goes away while waiting leaves the queue. */
@@ -31,5 +32,11 @@ public class LockService extends LockGrpc.LockImplBase {
     @Override
     public void unlock(UnlockRequest r, StreamObserver<UnlockResponse> out) {
         Calls.recipe(member, out, () -> locks.unlock(r));
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }

@@ -9,6 +9,7 @@ import dev.gantry.kv.raft.KvMember;
 import dev.gantry.kv.watch.WatchStream;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 
 /**
@@ -53,5 +54,11 @@ public class WatchService extends WatchGrpc.WatchImplBase {
                 // as etcd: a client that half-closes still receives events, until it cancels the call
             }
         };
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }
