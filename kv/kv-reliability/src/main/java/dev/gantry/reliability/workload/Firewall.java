@@ -1,6 +1,7 @@
 package dev.gantry.reliability.workload;
 
 import dev.gantry.it.cluster.Cluster;
+import dev.gantry.it.cluster.Member;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -89,6 +90,18 @@ public final class Firewall implements AutoCloseable {
         firewall.iptables("-N", firewall.chain);
         firewall.iptables("-I", "OUTPUT", "-o", "lo", "-j", firewall.chain);
         return firewall;
+    }
+
+    /**
+     * Cuts {@code member} off from {@code others}: what it sends to their ports is dropped, and, {@code bothWays},
+     * what they send to its ports. One way, the connections it opens to them stall, while those they open to it
+     * still work both ways (TCP acknowledges on the same connection): they reach it, it does not reach them.
+     */
+    public void cut(Member member, Collection<Member> others, boolean bothWays) {
+        drop(member.groupId(), others.stream().flatMap(other -> other.ports().stream()).toList());
+        if (bothWays) {
+            others.forEach(other -> drop(other.groupId(), member.ports()));
+        }
     }
 
     /** Drops every TCP packet that a process of group {@code gid} sends to one of {@code ports} on loopback. */

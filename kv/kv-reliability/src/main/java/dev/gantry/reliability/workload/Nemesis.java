@@ -143,17 +143,37 @@ public final class Nemesis implements Runnable {
         }
     }
 
-    /** Cuts what the member sends to the others' ports, and, {@code bothWays}, what they send to its ports. */
+    /**
+     * Cuts the member off from the others ({@link Firewall#cut}) for 3–6 s. When it leads, the fault must take:
+     * the others, no longer hearing it, elect another leader while it lasts (or the nemesis fails), which also
+     * proves that the firewall really cuts.
+     */
     private void partition(Member member, boolean bothWays) {
         List<Member> others = cluster.running().stream().filter(other -> other != member).toList();
+        boolean leads = others.stream().anyMatch(other -> leaderSeenBy(other) == member.id());
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextInt(3000, 6000));
         try {
-            firewall.drop(member.groupId(), others.stream().flatMap(other -> other.ports().stream()).toList());
-            if (bothWays) {
-                others.forEach(other -> firewall.drop(other.groupId(), member.ports()));
+            firewall.cut(member, others, bothWays);
+            if (leads) {
+                Await.until("the members cut off from their leader " + member.name() + " electing another one",
+                        Duration.ofSeconds(20), () -> {
+                            List<Long> seen = others.stream().map(this::leaderSeenBy).distinct().toList();
+                            return seen.size() == 1 && seen.getFirst() != 0 && seen.getFirst() != member.id()
+                                    ? Optional.of(true) : Optional.empty();
+                        }, () -> cluster.logTails(20));
             }
-            hold(3000, 6000);
+            hold(Math.max(0, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
         } finally {
             firewall.heal();
+        }
+    }
+
+    /** The leader the member names now; 0 when it names none or does not answer. */
+    private long leaderSeenBy(Member member) {
+        try {
+            return cluster.status(member).getLeader();
+        } catch (StatusRuntimeException e) {
+            return 0;
         }
     }
 
@@ -197,8 +217,12 @@ public final class Nemesis implements Runnable {
 
     /** How long a fault lasts: its duration, not a synchronisation. */
     private static void hold(int minMillis, int maxMillis) {
+        hold(ThreadLocalRandom.current().nextInt(minMillis, maxMillis));
+    }
+
+    private static void hold(long millis) {
         try {
-            Thread.sleep(ThreadLocalRandom.current().nextInt(minMillis, maxMillis));
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
