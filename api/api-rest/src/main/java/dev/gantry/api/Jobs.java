@@ -91,6 +91,9 @@ public class Jobs {
                 return cancelled;
             }
             current = result.elseGets().stream().findFirst(); // what changed it, read in the same round trip
+            if (current.map(Jobs::task).filter(cancelled::equals).isPresent()) {
+                return cancelled; // this very write: applied, but its answer was lost and the client retried it
+            }
         }
         throw ApiException.conflict("job " + id + " kept changing while being cancelled; try again");
     }
