@@ -73,6 +73,10 @@ public final class GantryMain {
               --scheduler on|off                   run the job scheduler in this server (default on); every
                                                    server runs one, the one elected through
                                                    /election/scheduler places tasks (docs/scheduler.md)
+              --agent on|off                       run a worker agent for this host inside the server, so that
+                                                   it runs jobs itself (default: on for a single-member cluster,
+                                                   the embedded default; off otherwise: GPU hosts run
+                                                   'gantry agent'). Its work dir is DATA-DIR/agent
               --scheduler-election on|off          for tests only: off schedules without being elected, so
                                                    that only the claim txn's compares protect (default on)
 
@@ -103,7 +107,7 @@ public final class GantryMain {
                 return;
             }
             config = MemberConfig.parse(flags);
-            for (String onOff : new String[] {"scheduler", "scheduler-election"}) {
+            for (String onOff : new String[] {"scheduler", "scheduler-election", "agent"}) {
                 String value = flags.get(onOff);
                 if (value != null && !value.equals("on") && !value.equals("off")) {
                     throw new IllegalArgumentException("--" + onOff + " must be 'on' or 'off', not '" + value + "'");
@@ -202,7 +206,7 @@ public final class GantryMain {
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
             "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count",
             "experimental-watch-progress-notify-interval", "auto-compaction-mode", "auto-compaction-retention",
-            "quota-backend-bytes", "scheduler", "scheduler-election");
+            "quota-backend-bytes", "scheduler", "scheduler-election", "agent");
 
     private static void fail(PrintStream err, String message) {
         err.println("gantry server: " + message);

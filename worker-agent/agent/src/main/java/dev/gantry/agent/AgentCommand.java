@@ -138,8 +138,7 @@ public final class AgentCommand {
                 throw new IllegalArgumentException("--endpoints: '" + url + "' is not http(s)://host:port");
             }
         }
-        String host = hostname();
-        String nodeId = flags.getOrDefault("node-id", host.split("\\.")[0]);
+        String nodeId = flags.getOrDefault("node-id", defaultNodeId());
         if (!NODE_ID.matcher(nodeId).matches()) {
             throw new IllegalArgumentException("--node-id: '" + nodeId + "' must be 1-63 letters, digits, '.', '_' or '-'");
         }
@@ -214,6 +213,11 @@ public final class AgentCommand {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--listen-logs: '" + value.substring(colon + 1) + "' is not a port");
         }
+    }
+
+    /** The host's short name: the node id unless --node-id says otherwise. */
+    public static String defaultNodeId() {
+        return hostname().split("\\.")[0];
     }
 
     static String hostname() {
