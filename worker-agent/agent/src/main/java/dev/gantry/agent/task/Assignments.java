@@ -160,10 +160,16 @@ public final class Assignments implements AutoCloseable {
             return;
         }
         TaskRun run = new TaskRun(assignment, fence, indexes, TaskDirs.of(workDir, id, assignment.attempt()), store, progressEvery);
-        if (runs.putIfAbsent(id, run) != null) {
-            return;
-        }
         try {
+            TaskRun earlier = runs.get(id);
+            if (earlier != null && earlier.attempt() != assignment.attempt()) {
+                // requeued and placed here again: the old attempt's process must be gone before the new one starts
+                earlier.stop(stopGrace);
+                runs.remove(id, earlier);
+            }
+            if (runs.putIfAbsent(id, run) != null) {
+                return;
+            }
             run.run(task);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
