@@ -203,6 +203,24 @@ class LocalClusterIT {
         assertThat(refused.stderr()).contains("failed its integrity check");
         assertThat(nowhere).doesNotExist();
 
+        // restore.sh as the systemd kit runs it: the member's flags from the unit's environment file; an existing data
+        // directory moved aside; the token derived from the snapshot's hash.
+        Path member = root.resolve("env-file-member");
+        Path envFile = root.resolve("gantry-server.env");
+        Files.writeString(envFile, "# as /etc/gantry/gantry-server.env\nGANTRY_SERVER_FLAGS=--name m1 --data-dir " + member.resolve("data")
+                + " --listen-client-urls http://127.0.0.1:1 --initial-advertise-peer-urls http://127.0.0.1:2"
+                + " --initial-cluster m1=http://127.0.0.1:2 --quota-backend-bytes 4294967296\n");
+        for (int run = 0; run < 2; run++) {
+            Command.Result fromEnv = Command.run(Duration.ofSeconds(90), Map.of(), Checkout.path("ops/backup/restore.sh").toString(),
+                    snapshot, "--env-file", envFile.toString(), "--move-aside");
+            assertThat(fromEnv.exitCode()).as(fromEnv.toString()).isZero();
+            assertThat(fromEnv.stdout()).containsPattern("member m1 restored into \\S+ \\(cluster token restored-[0-9a-f]{12}\\)");
+        }
+        try (Stream<Path> dirs = Files.list(member)) {
+            assertThat(dirs.map(p -> p.getFileName().toString()))
+                    .as("the first restore's data moved aside by the second").hasSize(2).contains("data").anyMatch(n -> n.startsWith("data.before-restore-"));
+        }
+
         Command.Result start = restored.start("--from-snapshot", snapshot);
         assertThat(start.exitCode()).as(start.toString()).isZero();
         assertThat(restored.clientUrls()).doesNotContainAnyElementsOf(original.clientUrls());
