@@ -184,13 +184,19 @@ start() {
     "$GANTRY" snapshot --help >/dev/null
   fi
   if [[ -n "$SNAPSHOT" ]]; then
-    for i in "${!names[@]}"; do
-      name="${names[$i]}"
+    local restores=()
+    for name in "${names[@]}"; do # in parallel: each is a JVM start
       mkdir -p "$DIR/$name"
       GANTRY="$GANTRY" "$RESTORE" "$SNAPSHOT" --name "$name" --data-dir "$DIR/$name/data" \
         --initial-cluster "$INITIAL_CLUSTER" --initial-cluster-token "$TOKEN" \
-        --initial-advertise-peer-urls "$(peer_url_of "$name")" >"$DIR/$name/restore.log" 2>&1 \
-        || { cat "$DIR/$name/restore.log" >&2; die "restoring member $name failed"; }
+        --initial-advertise-peer-urls "$(peer_url_of "$name")" >"$DIR/$name/restore.log" 2>&1 &
+      restores+=($!)
+    done
+    for i in "${!names[@]}"; do
+      if ! wait "${restores[$i]}"; then
+        cat "$DIR/${names[$i]}/restore.log" >&2
+        die "restoring member ${names[$i]} failed"
+      fi
     done
   fi
   for i in "${!names[@]}"; do
