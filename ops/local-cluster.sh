@@ -104,11 +104,13 @@ member_pid() {
   [[ -f "$dir/server.pid" ]] || return 1
   pid="$(cat "$dir/server.pid")"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  local cmdline
   if [[ -r "/proc/$pid/cmdline" ]]; then
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$dir/data" || return 1
+    cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline")"
   else
-    ps -o args= -p "$pid" 2>/dev/null | grep -q -- "$dir/data" || return 1
+    cmdline="$(ps -o args= -p "$pid" 2>/dev/null || true)"
   fi
+  [[ "$cmdline" == *"$dir/data"* ]] || return 1
   echo "$pid"
 }
 
@@ -219,13 +221,16 @@ start() {
     pending=()
     for i in "${!names[@]}"; do
       name="${names[$i]}"
-      if ! member_pid "$DIR/$name" >/dev/null; then
+      # The pid just started (its command line is the script's until nohup execs the launcher).
+      if ! kill -0 "$(cat "$DIR/$name/server.pid")" 2>/dev/null; then
         echo "---- last lines of $DIR/$name/server.log ----" >&2
         tail -n 40 "$DIR/$name/server.log" >&2
         stop_members
         die "member $name exited during start"
       fi
-      healthy "$(nth "$HTTP_URLS" "$i")" || pending+=("$name")
+      # Healthy, and the etcd API listening (Quarkus may open the HTTP port first).
+      client="$(nth "$CLIENT_URLS" "$i")"
+      healthy "$(nth "$HTTP_URLS" "$i")" && port_open "${client##*:}" || pending+=("$name")
     done
     [[ ${#pending[@]} -eq 0 ]] && break
     if ((SECONDS >= deadline)); then
