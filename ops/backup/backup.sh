@@ -108,7 +108,7 @@ if $RESTORE_CHECK; then
     echo "$out" >&2
     die "the trial restore of the snapshot from $endpoint failed; nothing kept"
   fi
-  revision="$(sed -n 's/.*(revision \([0-9]*\)).*/\1/p' <<<"$out" | head -1)"
+  [[ "$out" =~ \(revision\ ([0-9]+)\) ]] && revision="${BASH_REMATCH[1]}"
   rm -rf "$scratch"
   scratch=""
 fi
