@@ -14,7 +14,7 @@ import dev.gantry.cli.Cli;
 
 /**
  * docs/cli-reference.md is every {@code --help} text of the {@code gantry} command: the launcher's, the server's, the
- * snapshot restore's and the client's. This test fails when the file and the help texts differ; with
+ * agent's, the snapshot restore's and the client's. This test fails when the file and the help texts differ; with
  * {@code -Dgantry.docs.update=true} it writes the file instead.
  */
 class CliReferenceTest {
@@ -53,6 +53,7 @@ class CliReferenceTest {
                 """.formatted(REGENERATE));
         section(md, "gantry", launcherUsage);
         section(md, "gantry server", GantryMain.USAGE);
+        section(md, "gantry agent", dev.gantry.agent.AgentCommand.USAGE);
         section(md, "gantry snapshot restore", SnapshotCommand.USAGE);
         Cli.helpTexts().forEach((command, text) -> section(md, command.isEmpty() ? "gantry job|node|config|kv" : "gantry " + command, text));
         return md.toString();
