@@ -28,7 +28,8 @@ final class JobCommands extends Cli.Group {
               cancel   cancel a job
               events   a job's timeline
 
-            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
+            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table,
+            --cacert FILE, --cert FILE --key FILE for an https:// server (as etcdctl's).
             Run 'gantry job <command> --help' for its flags.
             """;
     private static final Map<String, String> USAGES = Map.of(
