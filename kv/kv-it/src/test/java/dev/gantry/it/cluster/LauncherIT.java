@@ -56,6 +56,16 @@ class LauncherIT {
     }
 
     @Test
+    void anHttpsUrlWithoutACertificateIsRefusedBeforeAnythingStarts() throws Exception {
+        Run run = gantry("server", "--data-dir", dir.resolve("data").toString(),
+                "--listen-client-urls", "https://127.0.0.1:" + Cluster.freePorts(Cluster.IPV4_LOOPBACK, 1)[0]);
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.output()).contains("--listen-client-urls https://127.0.0.1:", ": https needs --cert-file and "
+                + "--key-file (or --auto-tls)");
+        assertThat(dir.resolve("data")).doesNotExist();
+    }
+
+    @Test
     void aTakenPeerPortIsRefusedAtOnce() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
