@@ -100,10 +100,6 @@ public record MemberConfig(
         if (quotaBackendBytes <= 0) {
             throw new IllegalArgumentException("--quota-backend-bytes must be positive");
         }
-        clientTls.checkUrls("listen-client-urls", listenClientUrls);
-        clientTls.checkUrls("advertise-client-urls", advertiseClientUrls);
-        peerTls.checkUrls("listen-peer-urls", listenPeerUrls);
-        peerTls.checkUrls("initial-advertise-peer-urls", advertisePeerUrls);
     }
 
     /** etcd's defaults, with Gantry's data directory: a single-member cluster on localhost. */
@@ -228,13 +224,21 @@ public record MemberConfig(
         return dataDir.resolve("member");
     }
 
-    /** The client side's TLS files, read and checked (for auto-tls: made); null when clients connect in plaintext. */
+    /**
+     * The client side's TLS for serving: the URLs checked against it (https exactly when it is on), the files read
+     * and checked (for auto-tls: made); null when clients connect in plaintext. Only a starting server asks: a
+     * snapshot restore takes https URLs without certificates, as etcdctl's does.
+     */
     public Credentials clientCredentials() {
+        clientTls.checkUrls("listen-client-urls", listenClientUrls);
+        clientTls.checkUrls("advertise-client-urls", advertiseClientUrls);
         return clientTls.load(dataDir, concat(listenClientUrls, advertiseClientUrls));
     }
 
-    /** The peer side's TLS files, read and checked (for auto-tls: made); null when members connect in plaintext. */
+    /** The peer side's TLS for serving, as {@link #clientCredentials()}; null when members connect in plaintext. */
     public Credentials peerCredentials() {
+        peerTls.checkUrls("listen-peer-urls", listenPeerUrls);
+        peerTls.checkUrls("initial-advertise-peer-urls", advertisePeerUrls);
         return peerTls.load(dataDir, concat(listenPeerUrls, advertisePeerUrls));
     }
 

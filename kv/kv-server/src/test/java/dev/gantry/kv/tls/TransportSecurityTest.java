@@ -58,19 +58,23 @@ class TransportSecurityTest {
 
     @Test
     void urlsMustBeHttpsExactlyWhenTlsIsOn() {
-        assertThat(refusal(Map.of("listen-client-urls", "https://127.0.0.1:2379")))
+        assertThat(serveRefusal(Map.of("listen-client-urls", "https://127.0.0.1:2379")))
                 .isEqualTo("--listen-client-urls https://127.0.0.1:2379: https needs --cert-file and --key-file (or --auto-tls)");
-        assertThat(refusal(Map.of("auto-tls", "true")))
+        assertThat(serveRefusal(Map.of("auto-tls", "true")))
                 .isEqualTo("--listen-client-urls http://localhost:2379: TLS is on (--auto-tls), so it must be https://");
-        assertThat(refusal(Map.of("listen-peer-urls", "https://127.0.0.1:2380")))
+        assertThat(serveRefusal(Map.of("listen-peer-urls", "https://127.0.0.1:2380")))
                 .startsWith("--listen-peer-urls https://127.0.0.1:2380: https needs --peer-cert-file and --peer-key-file");
-        assertThat(refusal(Map.of("listen-peer-urls", "https://127.0.0.1:2380", "peer-auto-tls", "true")))
+        assertThat(serveRefusal(Map.of("listen-peer-urls", "https://127.0.0.1:2380", "peer-auto-tls", "true")))
                 .startsWith("--initial-advertise-peer-urls http://localhost:2380: TLS is on (--peer-auto-tls)");
+    }
 
-        MemberConfig tls = MemberConfig.parse(Map.of("listen-client-urls", "https://127.0.0.1:2379", "auto-tls", "true",
-                "data-dir", dir.toString()));
-        assertThat(tls.clientTls().enabled()).isTrue();
-        assertThat(tls.peerTls().enabled()).isFalse();
+    @Test
+    void aSnapshotRestoreTakesHttpsUrlsWithoutCertificates() {
+        MemberConfig restore = MemberConfig.parse(Map.of("initial-advertise-peer-urls", "https://10.0.0.1:2380",
+                "initial-cluster", "default=https://10.0.0.1:2380", "data-dir", dir.toString()));
+
+        assertThat(restore.advertisePeerUrls()).containsExactly(URI.create("https://10.0.0.1:2380"));
+        assertThat(restore.peerTls().enabled()).isFalse();
     }
 
     @Test
@@ -141,6 +145,17 @@ class TransportSecurityTest {
         Map<String, String> all = new HashMap<>(flags);
         all.putIfAbsent("data-dir", dir.toString());
         return catchThrowableOfType(IllegalArgumentException.class, () -> MemberConfig.parse(all)).getMessage();
+    }
+
+    /** The message a server started with these flags stops with, checking its TLS before serving. */
+    private String serveRefusal(Map<String, String> flags) {
+        Map<String, String> all = new HashMap<>(flags);
+        all.put("data-dir", dir.toString());
+        MemberConfig config = MemberConfig.parse(all);
+        return catchThrowableOfType(IllegalArgumentException.class, () -> {
+            config.peerCredentials();
+            config.clientCredentials();
+        }).getMessage();
     }
 
     private String loadRefusal(Path cert, Path key, Path ca) {
