@@ -37,10 +37,15 @@ public class PlaintextWarning {
     }
 
     private static void warnIfExposed(String flag, URI url, String remedy) {
-        if ("http".equals(url.getScheme()) && !isLoopback(Urls.host(url))) {
-            LOG.warnf("%s %s is plain http on an address other machines can reach: its traffic is unencrypted and not "
-                    + "authenticated. Use an https:// URL with %s (docs/operations.md, \"TLS\")", flag, url, remedy);
+        if (exposedInPlaintext(url)) {
+            LOG.warnf("%s %s is plain http on an address other machines can reach: its traffic crosses the network "
+                    + "unencrypted. Use an https:// URL with %s (docs/operations.md, \"TLS\")", flag, url, remedy);
         }
+    }
+
+    /** Plain http on an address that is not loopback (a wildcard address counts: it listens on every interface). */
+    static boolean exposedInPlaintext(URI url) {
+        return "http".equals(url.getScheme()) && !isLoopback(Urls.host(url));
     }
 
     private static boolean isLoopback(String host) {
