@@ -84,8 +84,8 @@ public final class GantryMain {
                                                    signed by it (as in etcd, this alone requires them)
               --client-cert-auth                   require client certificates (needs --trusted-ca-file)
               --auto-tls                           no certificate given: make a self-signed one under the
-                                                   data dir (clients then skip verification, e.g. etcdctl
-                                                   --insecure-skip-tls-verify)
+                                                   data dir (clients skip verification: etcdctl 3.4
+                                                   --insecure-transport=false --insecure-skip-tls-verify)
               --peer-cert-file FILE --peer-key-file FILE --peer-trusted-ca-file FILE
               --peer-client-cert-auth --peer-auto-tls
                                                    the same between members (Raft and everything else on the
