@@ -26,9 +26,9 @@ public final class TlsSettings {
      * @throws IllegalArgumentException with a one-line message naming the flag and file
      */
     public static void apply(MemberConfig config, URI http) {
+        Credentials client = config.clientCredentials();
         config.clientTls().checkUrls("listen-http-urls", List.of(http));
         config.peerCredentials();
-        Credentials client = config.clientCredentials();
         if (client == null) {
             return;
         }

@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import java.util.concurrent.TimeUnit;
+
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -38,13 +40,17 @@ import dev.gantry.it.cluster.Member;
 import dev.gantry.it.cluster.MemberHttp;
 import dev.gantry.it.cluster.TestPki;
 import dev.gantry.kv.client.TlsOptions;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContext;
 
 /**
  * A 3-member cluster with mutual TLS on both sides, as etcd's security guide sets one up: every member serves a
  * certificate signed by the test CA, requires client certificates signed by it ({@code --client-cert-auth}) and does
  * the same between members ({@code --peer-client-cert-auth}). That the cluster elects a leader and replicates writes
  * made through followers shows Raft and Gantry's forwarding run over the peers' TLS. Clients: the real etcdctl 3.4,
- * HTTPS for {@code /health}, and Gantry's CLI. Run with {@code -Dit.impl=etcd}, the etcdctl tests show the behaviour
+ * jetcd, HTTPS for {@code /health}, and Gantry's CLI. Run with {@code -Dit.impl=etcd}, the etcdctl tests show the behaviour
  * is etcd's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -96,6 +102,20 @@ class MutualTlsIT {
         assertThat(lines.stream().map(line -> line.substring(0, line.indexOf(','))))
                 .containsExactlyInAnyOrderElementsOf(cluster.members().stream().map(Member::clientUrl).toList());
         assertThat(lines.stream().filter(line -> line.contains(", true, false, "))).as("one leader, no learner").hasSize(1);
+    }
+
+    @Test
+    void jetcdConnectsWithTheCaAndAClientCertificate() throws Exception {
+        SslContext tls = GrpcSslContexts.forClient().trustManager(pki.caCert().toFile())
+                .keyManager(alice.cert().toFile(), alice.key().toFile()).build();
+        String[] endpoints = cluster.members().stream().map(Member::clientUrl).toArray(String[]::new);
+        try (Client jetcd = Client.builder().endpoints(endpoints).sslContext(tls).build()) {
+            ByteSequence key = ByteSequence.from("/mtls/jetcd", StandardCharsets.UTF_8);
+            jetcd.getKVClient().put(key, ByteSequence.from("v", StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+
+            assertThat(jetcd.getKVClient().get(key).get(30, TimeUnit.SECONDS).getKvs()).singleElement()
+                    .satisfies(kv -> assertThat(kv.getValue().toString(StandardCharsets.UTF_8)).isEqualTo("v"));
+        }
     }
 
     @Test
