@@ -232,20 +232,14 @@ public record MemberConfig(
     public Credentials clientCredentials() {
         clientTls.checkUrls("listen-client-urls", listenClientUrls);
         clientTls.checkUrls("advertise-client-urls", advertiseClientUrls);
-        return clientTls.load(dataDir, concat(listenClientUrls, advertiseClientUrls));
+        return clientTls.load(dataDir, listenClientUrls, advertiseClientUrls);
     }
 
     /** The peer side's TLS for serving, as {@link #clientCredentials()}; null when members connect in plaintext. */
     public Credentials peerCredentials() {
         peerTls.checkUrls("listen-peer-urls", listenPeerUrls);
         peerTls.checkUrls("initial-advertise-peer-urls", advertisePeerUrls);
-        return peerTls.load(dataDir, concat(listenPeerUrls, advertisePeerUrls));
-    }
-
-    private static List<URI> concat(List<URI> a, List<URI> b) {
-        List<URI> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
+        return peerTls.load(dataDir, listenPeerUrls, advertisePeerUrls);
     }
 
     /** The member's KV store (Xodus): outside Raft's storage, whose {@code sm/} a snapshot install replaces. */

@@ -15,6 +15,7 @@ import javax.net.ssl.KeyManager;
 import javax.net.ssl.TrustManager;
 
 import dev.gantry.kv.client.PemFiles;
+import dev.gantry.kv.cluster.Urls;
 
 /**
  * One side's TLS, with etcd's flags and meaning: the client side ({@code --cert-file --key-file --trusted-ca-file
@@ -36,20 +37,25 @@ public record TransportSecurity(Side side, Path certFile, Path keyFile, Path tru
     }
 
     public enum Side {
-        CLIENT("", "client-cert-auth", "auto-tls", "client"),
-        PEER("peer-", "peer-client-cert-auth", "peer-auto-tls", "peer");
+        CLIENT("", "client-cert-auth", "auto-tls", "client", "advertise-client-urls", "clients"),
+        PEER("peer-", "peer-client-cert-auth", "peer-auto-tls", "peer", "initial-advertise-peer-urls", "peers");
 
         private final String prefix;
         private final String clientCertAuthFlag;
         private final String autoTlsFlag;
         /** Where auto-tls keeps its certificate: {@code <data-dir>/fixtures/<name>}, as etcd. */
         private final String fixtures;
+        private final String advertiseFlag;
+        private final String others;
 
-        Side(String prefix, String clientCertAuthFlag, String autoTlsFlag, String fixtures) {
+        Side(String prefix, String clientCertAuthFlag, String autoTlsFlag, String fixtures, String advertiseFlag,
+             String others) {
             this.prefix = prefix;
             this.clientCertAuthFlag = clientCertAuthFlag;
             this.autoTlsFlag = autoTlsFlag;
             this.fixtures = fixtures;
+            this.advertiseFlag = advertiseFlag;
+            this.others = others;
         }
 
         String certFileFlag() {
@@ -140,12 +146,15 @@ public record TransportSecurity(Side side, Path certFile, Path keyFile, Path tru
 
     /**
      * Reads and checks the side's files, or for {@code --auto-tls} makes (once) a self-signed certificate under
-     * {@code <dataDir>/fixtures/} that names the hosts of {@code urls}. Null when the side is off.
+     * {@code <dataDir>/fixtures/} that names the hosts of the side's URLs. Null when the side is off.
      *
+     * @param listen     the side's listen URLs
+     * @param advertised the URLs others reach this member at: a given certificate must name their hosts
      * @throws IllegalArgumentException naming the flag and file: unreadable, not PEM, a key that is not the
-     *                                  certificate's, an expired certificate, one not allowed for its use
+     *                                  certificate's, an expired certificate, one not allowed for its use or not
+     *                                  for the advertised hosts
      */
-    public Credentials load(Path dataDir, List<URI> urls) {
+    public Credentials load(Path dataDir, List<URI> listen, List<URI> advertised) {
         if (!enabled()) {
             return null;
         }
@@ -153,14 +162,19 @@ public record TransportSecurity(Side side, Path certFile, Path keyFile, Path tru
         Path key = keyFile;
         if (selfSigned()) {
             List<String> hosts = new ArrayList<>();
-            urls.forEach(url -> hosts.add(url.getHost().replace("[", "").replace("]", "")));
+            listen.forEach(url -> hosts.add(Urls.host(url)));
+            advertised.forEach(url -> hosts.add(Urls.host(url)));
             SelfSignedCertificate made = SelfSignedCertificate.ensure(dataDir.resolve("fixtures").resolve(side.fixtures), hosts);
             cert = made.certFile();
             key = made.keyFile();
         }
         Path certPath = cert;
         Path keyPath = key;
-        checkUsable(read(side.certFileFlag(), () -> PemFiles.certificates(certPath).getFirst()), cert);
+        X509Certificate leaf = read(side.certFileFlag(), () -> PemFiles.certificates(certPath).getFirst());
+        checkUsable(leaf, cert);
+        if (!selfSigned()) {
+            checkNames(leaf, cert, advertised);
+        }
         KeyManager[] keys = read(side.keyFileFlag(), () -> PemFiles.keyManagers(certPath, keyPath));
         TrustManager[] trust = selfSigned()
                 ? new TrustManager[] {new AnyCertificate()}
@@ -200,6 +214,21 @@ public record TransportSecurity(Side side, Path certFile, Path keyFile, Path tru
             String who = side == Side.PEER ? "members present it to each other" : "Gantry's own services present it to this member";
             throw new IllegalArgumentException(flag + " " + file + ": with client certificates required, " + who
                     + ", so it must allow TLS clients too (extendedKeyUsage serverAuth, clientAuth)");
+        }
+    }
+
+    /**
+     * The certificate must name every advertised host: the members' own services, the peers and every client that
+     * verifies host names (etcdctl, gRPC clients) reach this member there, and refuse a certificate for other names.
+     */
+    private void checkNames(X509Certificate cert, Path file, List<URI> advertised) {
+        List<String> names = HostNames.of(cert);
+        for (URI url : advertised) {
+            if (!HostNames.matches(names, Urls.host(url))) {
+                throw new IllegalArgumentException(flag(side.certFileFlag()) + " " + file + ": the certificate is not for "
+                        + Urls.host(url) + ", the host of " + flag(side.advertiseFlag) + " " + url + ", so " + side.others
+                        + " would refuse it; it is for " + (names.isEmpty() ? "no host (no subjectAltName)" : names));
+            }
         }
     }
 

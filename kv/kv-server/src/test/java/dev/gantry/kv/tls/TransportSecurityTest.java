@@ -23,6 +23,8 @@ import java.util.Map;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -104,7 +106,7 @@ class TransportSecurityTest {
         Path ca = files.certificate("ca", KeyPurposeId.anyExtendedKeyUsage);
 
         assertThat(new TransportSecurity(TransportSecurity.Side.CLIENT, serverOnly, dir.resolve("server-only-key.pem"),
-                null, false, false).load(dir, List.of())).isNotNull();
+                null, false, false).load(dir, List.of(), List.of())).isNotNull();
         assertThat(loadRefusal(clientOnly, dir.resolve("client-only-key.pem"), null))
                 .endsWith("the certificate is not for TLS servers (its extendedKeyUsage lacks serverAuth)");
         // with client certificates required, members present their own certificate as clients too
@@ -112,6 +114,26 @@ class TransportSecurityTest {
                 ca, true, false)))
                 .isEqualTo("--peer-cert-file " + serverOnly + ": with client certificates required, members present it to "
                         + "each other, so it must allow TLS clients too (extendedKeyUsage serverAuth, clientAuth)");
+    }
+
+    @Test
+    void aCertificateMustNameTheHostsThisMemberIsReachedAt() throws Exception {
+        Path cert = new Certificates(dir).certificate("member", List.of(new GeneralName(GeneralName.dNSName, "*.example.com"),
+                new GeneralName(GeneralName.iPAddress, "10.0.0.1")), KeyPurposeId.id_kp_serverAuth);
+        TransportSecurity peer = new TransportSecurity(TransportSecurity.Side.PEER, cert, dir.resolve("member-key.pem"),
+                null, false, false);
+        List<URI> listen = List.of(URI.create("https://0.0.0.0:2380"));
+
+        assertThat(peer.load(dir, listen, List.of(URI.create("https://10.0.0.1:2380"), URI.create("https://m1.example.com:2380"))))
+                .isNotNull();
+        assertThat(catchThrowableOfType(IllegalArgumentException.class,
+                () -> peer.load(dir, listen, List.of(URI.create("https://a.b.example.com:2380")))).getMessage())
+                .isEqualTo("--peer-cert-file " + cert + ": the certificate is not for a.b.example.com, the host of "
+                        + "--initial-advertise-peer-urls https://a.b.example.com:2380, so peers would refuse it; it is for "
+                        + "[DNS:*.example.com, IP:10.0.0.1]");
+        assertThat(catchThrowableOfType(IllegalArgumentException.class,
+                () -> peer.load(dir, listen, List.of(URI.create("https://10.0.0.2:2380")))).getMessage())
+                .contains("the certificate is not for 10.0.0.2");
     }
 
     @Test
@@ -128,8 +150,8 @@ class TransportSecurityTest {
         TransportSecurity auto = TransportSecurity.parse(TransportSecurity.Side.PEER, Map.of("peer-auto-tls", "true"));
         List<URI> urls = List.of(URI.create("https://127.0.0.1:2380"), URI.create("https://node-1.example:2380"));
 
-        Credentials first = auto.load(dir, urls);
-        Credentials again = auto.load(dir, urls);
+        Credentials first = auto.load(dir, urls.subList(0, 1), urls.subList(1, 2));
+        Credentials again = auto.load(dir, urls.subList(0, 1), urls.subList(1, 2));
 
         assertThat(first.certFile()).isEqualTo(dir.resolve("fixtures/peer/cert.pem"));
         assertThat(Files.readString(again.certFile())).as("reused").isEqualTo(Files.readString(first.certFile()));
@@ -163,7 +185,7 @@ class TransportSecurityTest {
     }
 
     private String refusal(TransportSecurity tls) {
-        return catchThrowableOfType(IllegalArgumentException.class, () -> tls.load(dir, List.of())).getMessage();
+        return catchThrowableOfType(IllegalArgumentException.class, () -> tls.load(dir, List.of(), List.of())).getMessage();
     }
 
     /** Writes certificates (self-signed, ECDSA) and their PKCS#8 keys as {@code <name>.pem} and {@code <name>-key.pem}. */
@@ -173,7 +195,17 @@ class TransportSecurityTest {
             return certificate(name, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), usages);
         }
 
+        Path certificate(String name, List<GeneralName> hosts, KeyPurposeId... usages) throws Exception {
+            Instant now = Instant.now();
+            return certificate(name, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), hosts, usages);
+        }
+
         Path certificate(String name, Instant from, Instant to, KeyPurposeId... usages) throws Exception {
+            return certificate(name, from, to, List.of(), usages);
+        }
+
+        Path certificate(String name, Instant from, Instant to, List<GeneralName> hosts, KeyPurposeId... usages)
+                throws Exception {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"));
             KeyPair keys = generator.generateKeyPair();
@@ -181,6 +213,9 @@ class TransportSecurityTest {
             JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, BigInteger.ONE,
                     java.util.Date.from(from), java.util.Date.from(to), subject, keys.getPublic());
             builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(usages));
+            if (!hosts.isEmpty()) {
+                builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(hosts.toArray(GeneralName[]::new)));
+            }
             write(dir.resolve(name + "-key.pem"), new JcaPKCS8Generator(keys.getPrivate(), null));
             Path cert = dir.resolve(name + ".pem");
             write(cert, new JcaX509CertificateConverter().getCertificate(
