@@ -58,8 +58,8 @@ class AutoTlsIT {
         Result verified = new Etcdctl(member.clientUrl(), List.of("--cacert=" + madeByTheMember)).run("get", "/auto/none");
         assertThat(verified.exitCode()).as(verified.toString()).isZero();
 
-        Result unknown = new Etcdctl(member.clientUrl(), List.of("--insecure-transport=false", "--dial-timeout=2s",
-                "--command-timeout=4s")).run("get", "/auto/none");
+        Result unknown = new Etcdctl(member.clientUrl(), List.of("--insecure-transport=false", "--dial-timeout=1s",
+                "--command-timeout=2s")).run("get", "/auto/none");
         assertThat(unknown.exitCode()).as("verifying against the system's CAs: " + unknown).isNotZero();
     }
 

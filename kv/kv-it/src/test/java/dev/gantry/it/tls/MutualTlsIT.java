@@ -55,8 +55,8 @@ import io.netty.handler.ssl.SslContext;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MutualTlsIT {
-    /** etcdctl gives up on a server that refuses it after this (its own default is 5 s). */
-    private static final List<String> SHORT_TIMEOUTS = List.of("--dial-timeout=2s", "--command-timeout=4s");
+    /** etcdctl gives up on a server that refuses it after this (it retries until then; its own default is 5 s). */
+    private static final List<String> SHORT_TIMEOUTS = List.of("--dial-timeout=1s", "--command-timeout=2s");
 
     @TempDir
     static Path pkiDir;
