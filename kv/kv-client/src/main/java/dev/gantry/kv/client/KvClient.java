@@ -54,11 +54,25 @@ public final class KvClient implements AutoCloseable {
 
     /** Connects to the members at {@code endpoints}: {@code http://host:port}, comma-separated. */
     public static KvClient connect(String endpoints) {
-        return connect(Endpoints.split(endpoints));
+        return connect(endpoints, TlsOptions.NONE);
     }
 
     public static KvClient connect(List<String> endpoints) {
-        return new KvClient(new Endpoints(endpoints));
+        return connect(endpoints, TlsOptions.NONE);
+    }
+
+    /**
+     * Connects to the members at {@code endpoints}, comma-separated; {@code https://} ones with TLS as {@code tls}
+     * says (etcdctl's {@code --cacert --cert --key}).
+     *
+     * @throws IllegalArgumentException for a malformed endpoint, or a TLS file that cannot be used (naming it)
+     */
+    public static KvClient connect(String endpoints, TlsOptions tls) {
+        return connect(Endpoints.split(endpoints), tls);
+    }
+
+    public static KvClient connect(List<String> endpoints, TlsOptions tls) {
+        return new KvClient(new Endpoints(endpoints, tls));
     }
 
     /** The key's current value (a linearizable read), if it exists. */

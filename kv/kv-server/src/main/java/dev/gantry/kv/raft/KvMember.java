@@ -149,7 +149,8 @@ public final class KvMember implements AutoCloseable {
         this.config = config;
         // etcd's request timeout: 5 s + 2 × election timeout
         this.requestTimeoutMs = 5000 + 2 * config.electionTimeout().toMillis();
-        this.forwarding = new Forwarding(requestTimeoutMs);
+        PeerTls peerTls = PeerTls.of(config.peerCredentials());
+        this.forwarding = new Forwarding(requestTimeoutMs, peerTls);
         ClusterInfo joining = null;
         ClusterIdentity recorded = ClusterIdentity.load(config).orElse(null);
         if (recorded == null && !config.newCluster()) {
@@ -184,7 +185,7 @@ public final class KvMember implements AutoCloseable {
         this.groupId = RaftGroupId.valueOf(identity.groupId());
         this.raftLogSyncs = RaftLogSyncs.of(selfPeerId);
         RaftProperties properties = RaftSettings.server(config);
-        Parameters parameters = new Parameters();
+        Parameters parameters = peerTls.parameters();
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
                 ? builder.addService(Forwarding.service(() -> division().isLeader(), this::proposeOnLeader,
                         lessor::isPrimary, localLeases, new JoiningMembers()))
@@ -202,6 +203,7 @@ public final class KvMember implements AutoCloseable {
                 .setRaftGroup(RaftGroup.valueOf(groupId, known.getMembersList()
                         .stream().filter(m -> !m.getIsLearner()).map(RaftPeers::of).toList()))
                 .setClientId(ClientId.randomId())
+                .setParameters(peerTls.parameters())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                         (int) (requestTimeoutMs / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
