@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
@@ -19,7 +20,8 @@ final class Endpoints implements AutoCloseable {
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final AtomicInteger current = new AtomicInteger();
 
-    Endpoints(List<String> urls) {
+    /** @param interceptors run on every call (the auth token's) */
+    Endpoints(List<String> urls, List<ClientInterceptor> interceptors) {
         if (urls.isEmpty()) {
             throw new IllegalArgumentException("no endpoints given");
         }
@@ -30,6 +32,7 @@ final class Endpoints implements AutoCloseable {
                     .usePlaintext()
                     .maxInboundMessageSize(64 << 20)
                     .keepAliveTime(30, TimeUnit.SECONDS)
+                    .intercept(interceptors)
                     .build());
         }
         // Spread clients over the members instead of all starting on the first.
