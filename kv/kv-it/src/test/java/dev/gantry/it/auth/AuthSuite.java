@@ -25,6 +25,7 @@ import dev.gantry.it.cluster.Implementation;
 import dev.gantry.it.cluster.Member;
 import dev.gantry.kv.api.etcd.PutResponse;
 import dev.gantry.kv.client.KvClient;
+import dev.gantry.kv.client.KvException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 
@@ -186,16 +187,23 @@ abstract class AuthSuite {
     }
 
     @Test
-    void rootDisablesAuthAndEnablesItAgain() {
-        try {
-            assertThat(ok(etcdctl.run(ROOT, "auth", "disable"))).isEqualTo("Authentication Disabled\n");
-            assertThat(ok(etcdctl.run("put", notMine + "k", "v"))).as("no user needed").isEqualTo("OK\n");
-            assertThat(ok(etcdctl.run(ALICE, "get", notMine + "k", "--print-value-only")))
-                    .as("credentials are simply not needed").isEqualTo("v\n");
-        } finally {
-            assertThat(ok(etcdctl.run(ROOT, "auth", "enable"))).isEqualTo("Authentication Enabled\n");
+    void rootDisablesAuthAndEnablesItAgainAndAClientWithCredentialsFollows() {
+        try (KvClient alice = KvClient.connect(List.of(cluster.endpoints().split(",")), "alice", "alicepw")) {
+            try {
+                assertThat(ok(etcdctl.run(ROOT, "auth", "disable"))).isEqualTo("Authentication Disabled\n");
+                assertThat(ok(etcdctl.run("put", notMine + "k", "v"))).as("no user needed").isEqualTo("OK\n");
+                assertThat(ok(etcdctl.run(ALICE, "get", notMine + "k", "--print-value-only")))
+                        .as("credentials are simply not needed").isEqualTo("v\n");
+                alice.put(notMine + "client", "v"); // authenticating finds auth disabled: no token, no limits
+            } finally {
+                assertThat(ok(etcdctl.run(ROOT, "auth", "enable"))).isEqualTo("Authentication Enabled\n");
+            }
+            assertThat(failure(etcdctl.run(ALICE, "get", notMine + "k"))).isEqualTo(DENIED);
+            // told "user name is empty", the client authenticates, and is held to alice's permissions again
+            alice.put(mine + "client", "v");
+            assertThatThrownBy(() -> alice.put(notMine + "client", "w")).isInstanceOf(KvException.class)
+                    .hasMessageEndingWith("PERMISSION_DENIED: etcdserver: permission denied");
         }
-        assertThat(failure(etcdctl.run(ALICE, "get", notMine + "k"))).isEqualTo(DENIED);
     }
 
     @Test
