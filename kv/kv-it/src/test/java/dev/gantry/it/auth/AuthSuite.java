@@ -4,7 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestInstance;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 
@@ -23,11 +27,27 @@ import dev.gantry.it.cluster.Etcdctl.Result;
 import dev.gantry.it.cluster.EtcdctlProcess;
 import dev.gantry.it.cluster.Implementation;
 import dev.gantry.it.cluster.Member;
+import dev.gantry.kv.api.etcd.AuthGrpc;
+import dev.gantry.kv.api.etcd.AuthenticateRequest;
+import dev.gantry.kv.api.etcd.KVGrpc;
 import dev.gantry.kv.api.etcd.PutResponse;
+import dev.gantry.kv.api.etcd.RangeRequest;
+import dev.gantry.kv.api.etcd.WatchCreateRequest;
+import dev.gantry.kv.api.etcd.WatchGrpc;
+import dev.gantry.kv.api.etcd.WatchRequest;
+import dev.gantry.kv.api.etcd.WatchResponse;
 import dev.gantry.kv.client.KvClient;
 import dev.gantry.kv.client.KvException;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.grpc.ClientInterceptor;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,15 +64,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class AuthSuite {
-    private static final String ROOT = "--user=root:rootpw";
+    static final String ROOT = "--user=root:rootpw";
     private static final String ALICE = "--user=alice:alicepw";
     private static final String DENIED = "Error: etcdserver: permission denied\n";
     private static final Duration WATCH_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration JETCD_TIMEOUT = Duration.ofSeconds(20);
 
-    private Cluster cluster;
-    private Etcdctl etcdctl;
+    Cluster cluster;
+    Etcdctl etcdctl;
     private String mine;
     private String notMine;
 
@@ -165,22 +185,71 @@ abstract class AuthSuite {
     }
 
     @Test
+    void onTheWireAnUnknownTokenIsUnauthenticatedAndARefusedWatchIsCreatedAndCanceledWithIdMinusOne() throws Exception {
+        Member member = cluster.members().get(0);
+        assertThatThrownBy(() -> KVGrpc.newBlockingStub(member.channel()).withInterceptors(token("bogus"))
+                .withDeadlineAfter(10, TimeUnit.SECONDS).range(RangeRequest.newBuilder().setKey(bytes(mine)).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("etcdserver: invalid auth token");
+                });
+
+        String alice = AuthGrpc.newBlockingStub(member.channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+                .authenticate(AuthenticateRequest.newBuilder().setName("alice").setPassword("alicepw").build()).getToken();
+        BlockingQueue<WatchResponse> responses = new LinkedBlockingQueue<>();
+        AtomicReference<ClientCallStreamObserver<WatchRequest>> call = new AtomicReference<>();
+        StreamObserver<WatchRequest> watch = WatchGrpc.newStub(member.channel()).withInterceptors(token(alice))
+                .watch(new ClientResponseObserver<WatchRequest, WatchResponse>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<WatchRequest> requests) {
+                        call.set(requests);
+                    }
+
+                    @Override
+                    public void onNext(WatchResponse response) {
+                        responses.add(response);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        try {
+            watch.onNext(WatchRequest.newBuilder().setCreateRequest(WatchCreateRequest.newBuilder()
+                    .setKey(bytes(notMine)).setRangeEnd(bytes(notMine.substring(0, notMine.length() - 1) + "0"))).build());
+            WatchResponse refused = responses.poll(WATCH_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(refused).isNotNull();
+            assertThat(refused.getCreated()).isTrue();
+            assertThat(refused.getCanceled()).isTrue();
+            assertThat(refused.getWatchId()).isEqualTo(-1);
+            assertThat(refused.getCancelReason())
+                    .isEqualTo("rpc error: code = PermissionDenied desc = etcdserver: permission denied");
+        } finally {
+            call.get().cancel("test done", null);
+        }
+    }
+
+    @Test
     void jetcdAuthenticatesAndIsHeldToTheSamePermissionsInItsKvAndLockCalls() throws Exception {
         String[] endpoints = cluster.members().stream().map(Member::clientUrl).toArray(String[]::new);
-        try (Client alice = Client.builder().endpoints(endpoints).user(bytes("alice")).password(bytes("alicepw")).build()) {
-            alice.getKVClient().put(bytes(mine + "j"), bytes("v")).get(JETCD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            assertThat(alice.getKVClient().get(bytes(mine + "j")).get(JETCD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
-                    .getKvs()).singleElement().satisfies(kv -> assertThat(kv.getValue()).isEqualTo(bytes("v")));
+        try (Client alice = Client.builder().endpoints(endpoints).user(sequence("alice")).password(sequence("alicepw")).build()) {
+            alice.getKVClient().put(sequence(mine + "j"), sequence("v")).get(JETCD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(alice.getKVClient().get(sequence(mine + "j")).get(JETCD_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                    .getKvs()).singleElement().satisfies(kv -> assertThat(kv.getValue()).isEqualTo(sequence("v")));
 
-            assertThatThrownBy(() -> alice.getKVClient().put(bytes(notMine + "j"), bytes("v"))
+            assertThatThrownBy(() -> alice.getKVClient().put(sequence(notMine + "j"), sequence("v"))
                     .get(JETCD_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
                     .hasStackTraceContaining("etcdserver: permission denied");
             // the lock service acts with the caller's permissions on the lock's keys
-            String held = alice.getLockClient().lock(bytes(mine + "lock"), 0)
+            String held = alice.getLockClient().lock(sequence(mine + "lock"), 0)
                     .get(JETCD_TIMEOUT.toSeconds(), TimeUnit.SECONDS).getKey().toString(StandardCharsets.UTF_8);
             assertThat(held).startsWith(mine + "lock/");
-            alice.getLockClient().unlock(bytes(held)).get(JETCD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            assertThatThrownBy(() -> alice.getLockClient().lock(bytes(notMine + "lock"), 0)
+            alice.getLockClient().unlock(sequence(held)).get(JETCD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            assertThatThrownBy(() -> alice.getLockClient().lock(sequence(notMine + "lock"), 0)
                     .get(JETCD_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
                     .hasStackTraceContaining("etcdserver: permission denied");
         }
@@ -236,7 +305,7 @@ abstract class AuthSuite {
         assertThat(failure(viaRestarted.run("get", mine + "after"))).isEqualTo("Error: etcdserver: user name is empty\n");
     }
 
-    private static String ok(Result result) {
+    static String ok(Result result) {
         assertThat(result.exitCode()).as("%s", result).isZero();
         return result.stdout();
     }
@@ -248,7 +317,18 @@ abstract class AuthSuite {
                 .map(line -> line + "\n").reduce("", String::concat);
     }
 
-    private static ByteSequence bytes(String text) {
+    /** Sends {@code token} as etcd's clients do, in the call's {@code token} metadata. */
+    private static ClientInterceptor token(String token) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("token", Metadata.ASCII_STRING_MARSHALLER), token);
+        return MetadataUtils.newAttachHeadersInterceptor(headers);
+    }
+
+    private static ByteString bytes(String text) {
+        return ByteString.copyFromUtf8(text);
+    }
+
+    private static ByteSequence sequence(String text) {
         return ByteSequence.from(text, StandardCharsets.UTF_8);
     }
 
