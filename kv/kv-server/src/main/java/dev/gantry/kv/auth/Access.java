@@ -27,7 +27,7 @@ import dev.gantry.kv.mvcc.MvccView;
  * user's permissions with {@code permission denied}. The root role may do everything.
  */
 public final class Access {
-    public static final String ROOT = "root";
+    static final String ROOT = "root";
 
     private Access() {
     }
