@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
@@ -21,7 +22,8 @@ final class Endpoints implements AutoCloseable {
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final AtomicInteger current = new AtomicInteger();
 
-    Endpoints(List<String> urls, TlsOptions tls) {
+    /** @param interceptors run on every call (the auth token's) */
+    Endpoints(List<String> urls, TlsOptions tls, List<ClientInterceptor> interceptors) {
         if (urls.isEmpty()) {
             throw new IllegalArgumentException("no endpoints given");
         }
@@ -39,6 +41,7 @@ final class Endpoints implements AutoCloseable {
             channels.add(builder
                     .maxInboundMessageSize(64 << 20)
                     .keepAliveTime(30, TimeUnit.SECONDS)
+                    .intercept(interceptors)
                     .build());
         }
         // Spread clients over the members instead of all starting on the first.
