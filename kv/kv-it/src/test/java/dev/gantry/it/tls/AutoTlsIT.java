@@ -31,7 +31,8 @@ class AutoTlsIT {
 
     @BeforeAll
     void startCluster() {
-        cluster = Cluster.start(Implementation.fromSystemProperty(), 2, ClusterTls.auto());
+        // Gantry only: etcd 3.4 makes P-521 certificates, which the harness's gRPC client (BoringSSL) refuses
+        cluster = Cluster.start(Implementation.GANTRY, 2, ClusterTls.auto());
     }
 
     @AfterAll
