@@ -40,7 +40,8 @@ import java.util.stream.Stream;
  * <p>Every member gets etcd's server flags ({@code --name --data-dir --listen-client-urls ...}); only the command
  * in front of them depends on the {@link Implementation}. A member is ready when a gRPC Maintenance.Status on it
  * succeeds and reports a leader. Failures carry the tail of the member logs. A cluster restored from a snapshot is
- * {@link #create created}, {@link #restore restored} member by member, then {@link #startAll() started}.
+ * {@link #create created}, {@link #restore restored} member by member, then {@link #startAll() started}. A cluster
+ * {@link #start(Implementation, int, ClusterTls) started with TLS} gets etcd's TLS flags and {@code https://} URLs.
  */
 public final class Cluster implements AutoCloseable {
 
