@@ -46,7 +46,7 @@ export function lossChart(points) {
     + (data.length > 1 ? ` to ${formatLoss(last.loss)} at step ${number(last.step)}` : '');
   return s('svg', {class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label, 'data-points': data.length},
     ys.map(v => s('line', {class: 'grid-line', x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v)})),
-    ys.map(v => s('text', {x: PAD.left - 8, y: y(v) + 4, 'text-anchor': 'end'}, formatLoss(v))),
+    ys.map(v => s('text', {x: PAD.left - 8, y: y(v) + 4, 'text-anchor': 'end'}, String(Number(v.toPrecision(4))))),
     xs.map(v => s('text', {x: x(v), y: H - PAD.bottom + 18, 'text-anchor': 'middle'}, number(v))),
     s('line', {class: 'axis', x1: PAD.left, x2: W - PAD.right, y1: H - PAD.bottom, y2: H - PAD.bottom}),
     s('line', {class: 'axis', x1: PAD.left, x2: PAD.left, y1: PAD.top, y2: H - PAD.bottom}),

@@ -9,10 +9,14 @@ const STATUS_LABELS = {
 export const STATUSES = Object.keys(STATUS_LABELS);
 export const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
+/** 'RUNNING' → 'Running', 'cordoned' → 'Cordoned'. */
+export function statusLabel(status) {
+  return STATUS_LABELS[status] || (status ? status.charAt(0).toUpperCase() + status.slice(1) : 'Unknown');
+}
+
 /** A status pill: colour and dot for the eye, the word for everyone (and for screen readers and tests). */
 export function statusBadge(status, big = false) {
-  const label = STATUS_LABELS[status] || (status ? status.charAt(0).toUpperCase() + status.slice(1) : 'Unknown');
-  return h('span', {class: big ? 'badge big' : 'badge', 'data-status': status}, label);
+  return h('span', {class: big ? 'badge big' : 'badge', 'data-status': status}, statusLabel(status));
 }
 
 export function number(n) {

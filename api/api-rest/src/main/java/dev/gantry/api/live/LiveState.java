@@ -95,10 +95,13 @@ public class LiveState {
                 tasks = started(Keys.TASKS, v -> Json.read(v, Task.class), this::taskChanged);
             }
             ready = true;
-            LOG.debug("live state ready");
+            LOG.infof("live view of the store ready: %d tasks, %d nodes at revision %d", tasks.entries().size(), nodes.entries().size(),
+                    tasks.revision());
         } catch (RuntimeException e) {
             long delay = Math.min(RETRY_MAX.toMillis(), 250L * attempt);
-            LOG.debugf("live state: listing failed (%s); retrying in %d ms", e.getMessage(), delay);
+            if (attempt % 10 == 0) {
+                LOG.warnf("live view: reading the store failed %d times, retrying (%s)", attempt, e.getMessage());
+            }
             timer.schedule(() -> start(attempt + 1), delay, TimeUnit.MILLISECONDS);
             return;
         } finally {

@@ -22,7 +22,7 @@ export function mount(root, {live}) {
   const addButton = h('button', {type: 'submit', class: 'primary', id: 'config-save'}, 'Save');
   const addForm = h('form', {novalidate: true, id: 'config-form', 'aria-labelledby': 'config-add-title'},
     h('div', {class: 'fields'},
-      h('div', {class: 'field'}, h('label', {for: 'config-key'}, 'Key under /config/'), keyInput,
+      h('div', {class: 'field wide'}, h('label', {for: 'config-key'}, 'Key under /config/'), keyInput,
         h('p', {class: 'hint', id: 'config-key-hint'}, '/-separated: letters, digits, ., _, -'), keyError),
       h('div', {class: 'field wide'}, h('label', {for: 'config-value'}, 'Value (JSON)'), valueInput,
         h('p', {class: 'hint', id: 'config-value-hint'}, 'stored exactly as written, once it parses as JSON'), valueError)),

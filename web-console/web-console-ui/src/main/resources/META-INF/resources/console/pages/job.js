@@ -65,7 +65,7 @@ export function mount(root, {args, live}) {
   const reasonBox = h('div', {});
   const bar = h('div', {class: 'bar big', id: 'job-progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0, 'aria-label': 'Training progress'},
     h('span', {style: {width: '0%'}}));
-  const facts = h('div', {class: 'progress-facts'});
+  const facts = h('div', {class: 'progress-facts', id: 'progress-facts'});
   const chartBox = h('div', {id: 'loss-chart'});
   const details = h('div', {});
   const timeline = h('ol', {class: 'timeline', id: 'timeline'});
@@ -115,13 +115,14 @@ export function mount(root, {args, live}) {
     bar.className = `bar big${task.status === 'SUCCEEDED' ? ' ok' : task.status === 'FAILED' ? ' hot' : ''}`;
     bar.firstChild.style.width = `${value}%`;
     const eta = task.status === 'RUNNING' && p.etaSeconds !== undefined && p.etaSeconds !== null ? duration(p.etaSeconds) : null;
-    facts.replaceChildren(
+    facts.replaceChildren(...[
       h('span', {}, h('b', {id: 'progress-percent'}, percent(value))),
       p.step !== undefined ? h('span', {}, 'Step ', h('b', {}, number(p.step)), p.totalSteps ? [' of ', h('b', {}, number(p.totalSteps))] : '') : null,
       p.loss !== undefined ? h('span', {}, 'Loss ', h('b', {}, loss(p.loss))) : null,
       eta ? h('span', {}, 'ETA ', h('b', {id: 'progress-eta'}, eta)) : null,
       p.updatedAt ? h('span', {class: 'muted'}, 'reported ', relative(p.updatedAt)) : null,
-      !task.progress && task.status !== 'SUCCEEDED' ? h('span', {class: 'muted'}, task.status === 'RUNNING' ? 'No progress reported yet.' : 'Progress is reported once the job runs.') : null);
+      !task.progress && task.status !== 'SUCCEEDED' ? h('span', {class: 'muted'}, task.status === 'RUNNING' ? 'No progress reported yet.' : 'Progress is reported once the job runs.') : null,
+    ].filter(Boolean));
   }
 
   function renderChart() {
@@ -220,6 +221,7 @@ export function mount(root, {args, live}) {
         ? 'The agent of this job\'s node does not answer now.'
         : 'This job has no log on its agent (it has not started, or its node does not serve logs).'));
     logPre.textContent = '';
+    logPre.hidden = true;
   }
 
   async function tail() {
@@ -231,6 +233,7 @@ export function mount(root, {args, live}) {
       if (response.status === 404 || response.status === 503) return unavailable(response.status);
       if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
       logPre.textContent = await response.text();
+      logPre.hidden = false;
       logStatus.textContent = logPre.textContent ? `The last ${LOG_TAIL} lines at most.` : 'The log is empty.';
       logPre.scrollTop = logPre.scrollHeight;
     } catch (e) {
@@ -253,6 +256,7 @@ export function mount(root, {args, live}) {
       }
       if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
       logPre.textContent = '';
+      logPre.hidden = false;
       logStatus.textContent = 'Following the log as it is written…';
       const reader = response.body.getReader();
       const decoder = new TextDecoder();

@@ -4,7 +4,7 @@
 
 import {api, query} from '../api.js';
 import {h, keepFocus, throttle} from '../dom.js';
-import {STATUSES, number, percent, relative, statusBadge} from '../format.js';
+import {STATUSES, number, percent, relative, statusBadge, statusLabel} from '../format.js';
 
 const PAGE_SIZES = [25, 50, 100];
 const COLUMNS = [
@@ -53,7 +53,7 @@ export function mount(root, {params, live, replaceQuery}) {
   const pager = h('div', {class: 'pager'});
 
   const statusButtons = STATUSES.map(st => h('button', {
-    type: 'button', class: 'small', 'data-status-filter': st, 'aria-pressed': String(state.status.has(st)),
+    type: 'button', class: 'small chip', 'data-status-filter': st, 'data-status': st, 'aria-pressed': String(state.status.has(st)),
     onclick: () => {
       if (state.status.has(st)) state.status.delete(st);
       else state.status.add(st);
@@ -61,9 +61,9 @@ export function mount(root, {params, live, replaceQuery}) {
       syncFilters();
       load();
     },
-  }, statusBadge(st)));
+  }, statusLabel(st)));
   const allButton = h('button', {
-    type: 'button', class: 'small', 'aria-pressed': String(state.status.size === 0),
+    type: 'button', class: 'small chip', 'aria-pressed': String(state.status.size === 0),
     onclick: () => {
       state.status.clear();
       state.page = 1;
@@ -95,11 +95,12 @@ export function mount(root, {params, live, replaceQuery}) {
       h('div', {}, h('h1', {}, 'Jobs'), h('p', {class: 'subtitle'}, 'Every job in the cluster. Click a column to sort.')),
       h('div', {class: 'actions'}, h('a', {class: 'button primary', href: '#/submit'}, 'Submit a job'))),
     h('section', {class: 'card'},
-      h('div', {class: 'filters', role: 'search', 'aria-label': 'Filter jobs'},
+      h('div', {role: 'search', 'aria-label': 'Filter jobs'},
         h('fieldset', {class: 'status-filter'}, h('legend', {}, 'Status'), allButton, statusButtons),
-        textFilter('name', 'Name contains', 'e.g. qwen', 'any part of the name'),
-        textFilter('label', 'Label', 'team=nlp', 'key=value, comma-separated'),
-        textFilter('node', 'Node', 'gpu-1', 'exact node id')),
+        h('div', {class: 'filters'},
+          textFilter('name', 'Name contains', 'e.g. qwen', 'any part of the name'),
+          textFilter('label', 'Label', 'team=nlp', 'key=value, comma-separated'),
+          textFilter('node', 'Node', 'gpu-1', 'the node it runs on'))),
       message, table, pager));
 
   function syncFilters() {

@@ -24,26 +24,32 @@ function memory(gpu) {
     h('div', {class: ['bar', pct > 90 ? 'hot' : pct > 70 ? 'warn' : null], 'aria-hidden': 'true'}, h('span', {style: {width: `${pct}%`}})));
 }
 
+/** "4 × NVIDIA H100 80GB HBM3", or each model's count when they differ. */
+function gpuModels(gpus) {
+  const counts = new Map();
+  for (const g of gpus) counts.set(g.name || 'unknown GPU', (counts.get(g.name || 'unknown GPU') || 0) + 1);
+  return [...counts].map(([name, n]) => `${n} × ${name}`).join(', ');
+}
+
 function gpuTable(node) {
   if (!node.gpus || node.gpus.length === 0) {
     return h('p', {class: 'muted small'}, node.online ? 'No GPUs: a CPU-only node.' : 'Its agent is gone: no GPU report.');
   }
   const holder = new Map();
   for (const t of node.tasks || []) for (const g of t.gpus || []) holder.set(g, t.id);
-  return h('table', {'aria-label': `GPUs of ${node.id}`},
-    h('thead', {}, h('tr', {}, ['#', 'Model', 'Memory', 'Utilisation', 'Temp', 'Power', 'Health', 'Task'].map(c => h('th', {scope: 'col'}, c)))),
+  const mixed = new Set(node.gpus.map(g => g.name)).size > 1;
+  return h('div', {class: 'table-wrap'}, h('table', {'aria-label': `GPUs of ${node.id}`},
+    h('thead', {}, h('tr', {}, ['GPU', 'Memory used', 'Utilisation', 'Temp · power', 'Health', 'Task'].map(c => h('th', {scope: 'col'}, c)))),
     h('tbody', {}, node.gpus.map(g => {
       const task = holder.get(g.uuid) || holder.get(String(g.index));
       return h('tr', {'data-gpu': g.index},
-        h('td', {}, String(g.index)),
-        h('td', {}, g.name || '—'),
+        h('td', {title: g.uuid || ''}, h('b', {}, String(g.index)), mixed ? h('div', {class: 'muted small'}, g.name) : null),
         h('td', {}, memory(g)),
         h('td', {}, utilisation(g)),
-        h('td', {}, g.temperatureC !== undefined ? `${g.temperatureC} °C` : '—'),
-        h('td', {}, g.powerW !== undefined ? `${Math.round(g.powerW)} W` : '—'),
-        h('td', {}, g.healthy ? h('span', {class: 'health-ok'}, '✓ healthy') : h('span', {class: 'health-bad'}, '✕ unhealthy')),
+        h('td', {class: 'small'}, g.temperatureC !== undefined ? `${g.temperatureC} °C` : '—', ' · ', g.powerW !== undefined ? `${Math.round(g.powerW)} W` : '—'),
+        h('td', {}, g.healthy ? h('span', {class: 'health-ok'}, '✓ OK') : h('span', {class: 'health-bad'}, '✕ Unhealthy')),
         h('td', {}, task ? h('a', {href: `#/jobs/${encodeURIComponent(task)}`, class: 'mono small'}, task) : h('span', {class: 'muted'}, 'free')));
-    })));
+    }))));
 }
 
 export function mount(root, {params, live, replaceQuery}) {
@@ -111,6 +117,7 @@ export function mount(root, {params, live, replaceQuery}) {
         h('span', {class: 'small muted'}, `${number(node.gpusInUse ? node.gpusInUse.length : 0)} of ${number(gpuCount)} GPUs in use`),
         h('div', {class: 'actions'}, actions),
         h('div', {class: 'meta'},
+          gpuCount ? h('span', {class: 'gpu-models'}, gpuModels(node.gpus)) : null,
           node.hostname ? h('span', {}, node.hostname) : null,
           node.cpus ? h('span', {}, `${node.cpus} CPUs`) : null,
           node.memoryMiB ? h('span', {}, `${mib(node.memoryMiB)} RAM`) : null,
