@@ -26,9 +26,7 @@ public class JobProgressResource {
     @GET
     @Operation(summary = "the job's progress records (step, loss, percent) as this server saw them, oldest first")
     public ProgressHistory.Curve progress(@PathParam("id") String id) {
-        if (!live.ready()) {
-            throw new ApiException(503, "the server is still reading the store; retry in a moment", java.util.List.of());
-        }
+        ViewsResource.requireReady(live);
         if (live.task(id).isEmpty()) {
             throw ApiException.notFound("no job " + id);
         }

@@ -194,6 +194,11 @@ public class ViewsResource {
     }
 
     private void requireReady() {
+        requireReady(live);
+    }
+
+    /** 503 until the server's first reading of the store is done: before, the views would show an empty cluster. */
+    static void requireReady(LiveState live) {
         if (!live.ready()) {
             throw new ApiException(503, "the server is still reading the store; retry in a moment", List.of());
         }

@@ -69,7 +69,8 @@ function route() {
 live.on(event => current?.onEvent?.(event));
 window.addEventListener('hashchange', () => {
   route();
-  main.focus({preventScroll: true});
+  // Screen readers and keyboards start at the new page, unless the page put the focus somewhere itself.
+  if (!main.contains(document.activeElement)) main.focus({preventScroll: true});
 });
 document.querySelector('[data-skip]').addEventListener('click', e => {
   e.preventDefault();

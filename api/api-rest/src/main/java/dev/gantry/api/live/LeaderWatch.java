@@ -1,5 +1,6 @@
 package dev.gantry.api.live;
 
+import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -35,7 +36,7 @@ final class LeaderWatch {
         leader = now;
         term = status.getRaftTerm();
         if (!first) {
-            publish.accept(LiveEvent.leader(now, name(status.getLeader()), term, java.time.Instant.now()));
+            publish.accept(LiveEvent.leader(now, name(status.getLeader()), term, Instant.now()));
         }
     }
 

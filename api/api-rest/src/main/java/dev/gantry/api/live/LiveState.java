@@ -3,6 +3,7 @@ package dev.gantry.api.live;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +84,7 @@ public class LiveState {
         listing = Thread.currentThread();
         try {
             if (assignments == null) {
+                // No events of their own (the task's change says it all); kept for the GPUs each node has in use.
                 assignments = started(Keys.ASSIGNMENTS, v -> Json.read(v, Assignment.class), (key, before, after) -> { });
             }
             if (nodeStates == null) {
@@ -180,7 +182,7 @@ public class LiveState {
         return history;
     }
 
-    public java.util.Optional<Task> task(String id) {
+    public Optional<Task> task(String id) {
         return tasks.get(Keys.task(id)).map(Informer.Entry::value);
     }
 }

@@ -27,6 +27,7 @@ final class ConsoleBrowser implements AutoCloseable {
     private final Browser browser;
     private final BrowserContext context;
     private final Path screenshots;
+    private final String baseUrl;
     final List<String> errors = new CopyOnWriteArrayList<>();
 
     private ConsoleBrowser(String baseUrl) {
@@ -36,6 +37,7 @@ final class ConsoleBrowser implements AutoCloseable {
                     + ": apt-get install chromium (bin/test does it when run as root), or pass -Dconsole.chromium=...");
         }
         this.screenshots = Path.of(System.getProperty("console.screenshots", "target/screenshots"));
+        this.baseUrl = baseUrl;
         this.playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
         this.browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
                 .setExecutablePath(chromium).setHeadless(true).setArgs(CHROMIUM_ARGS));
@@ -50,7 +52,15 @@ final class ConsoleBrowser implements AutoCloseable {
 
     /** A new tab whose script errors are collected. */
     Page newPage() {
-        Page page = context.newPage();
+        return watched(context.newPage());
+    }
+
+    /** A tab in a browser context of its own: nothing cached, as a first visit. Close its context when done. */
+    Page coldPage() {
+        return watched(browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 800).setBaseURL(baseUrl)).newPage());
+    }
+
+    private Page watched(Page page) {
         page.onPageError(error -> errors.add("uncaught: " + error));
         page.onConsoleMessage(message -> {
             // A 404 or 503 answer (the log of a job whose agent serves none) is logged by the browser itself.
@@ -64,6 +74,11 @@ final class ConsoleBrowser implements AutoCloseable {
     /** The whole page as target/screenshots/NAME.png, for people to look at (CI keeps it as an artifact). */
     void screenshot(Page page, String name) {
         page.screenshot(new Page.ScreenshotOptions().setPath(screenshots.resolve(name + ".png")).setFullPage(true));
+    }
+
+    /** What the 1280×800 window shows, for pages too long to read whole. */
+    void screenshotWindow(Page page, String name) {
+        page.screenshot(new Page.ScreenshotOptions().setPath(screenshots.resolve(name + ".png")));
     }
 
     @Override

@@ -117,10 +117,11 @@ class ConsoleScaleIT {
         if (j % 10 == 3) {
             return task; // running: 100 of them
         }
+        Instant finished = created.plusSeconds(30).isAfter(now) ? now : created.plusSeconds(30);
         return switch (j % 20) {
-            case 5 -> Lifecycle.finish(task, 1, "exited with code 1: CUDA out of memory", created.plusSeconds(30));
-            case 7 -> Lifecycle.cancel(task, "superseded", created.plusSeconds(30));
-            default -> Lifecycle.finish(task, 0, null, created.plusSeconds(30));
+            case 5 -> Lifecycle.finish(task, 1, "exited with code 1: CUDA out of memory", finished);
+            case 7 -> Lifecycle.cancel(task, "superseded", finished);
+            default -> Lifecycle.finish(task, 0, null, finished);
         };
     }
 
@@ -139,15 +140,25 @@ class ConsoleScaleIT {
         Page page = browser.newPage();
         List<String> report = new ArrayList<>();
 
-        // Cold: the first visit loads the console's files too.
-        double jobsCold = render(page, "/#/jobs", "gantry:jobs-rendered");
-        assertThat(page.locator("#jobs-table tbody tr")).hasCount(50);
-        assertThat(page.locator(".pager .count")).hasText("1–50 of 1,000 jobs");
+        // Cold: a first visit (no cache), which loads the console's files too; the first one also warms the browser up.
+        List<Double> cold = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Page first = browser.coldPage();
+            cold.add(render(first, "/#/jobs", "gantry:jobs-rendered"));
+            assertThat(first.locator("#jobs-table tbody tr")).hasCount(50);
+            first.context().close();
+        }
+        // Warm: the files cached, as on every later visit.
+        render(page, "/#/jobs", "gantry:jobs-rendered");
         List<Double> warm = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             warm.add(render(page, "/#/jobs", "gantry:jobs-rendered"));
         }
-        report.add(String.format("jobs page, first render: %.0f ms cold, %.0f ms median of 5 warm %s", jobsCold, median(warm), warm));
+        assertThat(page.locator("#jobs-table tbody tr")).hasCount(50);
+        assertThat(page.locator(".pager .count")).hasText("1–50 of 1,000 jobs");
+        report.add(String.format("jobs page (1,000 jobs), first render: %.0f ms on the browser's very first visit; %.0f ms median of 3 more"
+                + " first visits (nothing cached); %.0f ms median of 5 visits with the files cached; all in ms: %s %s",
+                cold.getFirst(), median(cold.subList(1, cold.size())), median(warm), round(cold), round(warm)));
         browser.screenshot(page, "jobs-1000");
 
         page.getByRole(com.microsoft.playwright.options.AriaRole.BUTTON,
@@ -165,14 +176,14 @@ class ConsoleScaleIT {
         double overview = render(page, "/#/", "gantry:overview-rendered");
         assertThat(page.locator("[data-stat=gpus] .value")).hasText(RUNNING + " / " + NODES * GPUS_PER_NODE);
         assertThat(page.locator("[data-stat=nodes] .value")).hasText("100 / 100");
-        report.add(String.format("overview, first render: %.0f ms", overview));
+        report.add(String.format("overview (1,000 jobs, 100 nodes), first render: %.0f ms (files cached)", overview));
         browser.screenshot(page, "overview-scale");
 
         double nodes = render(page, "/#/nodes", "gantry:nodes-rendered");
         assertThat(page.locator(".node-card")).hasCount(NODES);
         assertThat(page.locator("[data-node='gpu-007'] .health-bad")).hasCount(1);
-        report.add(String.format("nodes page (100 nodes, 800 GPUs), first render: %.0f ms", nodes));
-        browser.screenshot(page, "nodes-100");
+        report.add(String.format("nodes page (100 nodes, 800 GPUs), first render: %.0f ms (files cached)", nodes));
+        browser.screenshotWindow(page, "nodes-100");
         page.close();
 
         Path out = Path.of(System.getProperty("console.screenshots", "target/screenshots")).resolveSibling("console-render-times.txt");
@@ -187,6 +198,10 @@ class ConsoleScaleIT {
         page.navigate(path);
         page.waitForFunction("m => performance.getEntriesByName(m).length > 0", mark);
         return ((Number) page.evaluate("m => performance.getEntriesByName(m)[0].startTime", mark)).doubleValue();
+    }
+
+    private static List<Long> round(List<Double> values) {
+        return values.stream().map(Math::round).toList();
     }
 
     private static double median(List<Double> values) {

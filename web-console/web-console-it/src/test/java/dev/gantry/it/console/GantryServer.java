@@ -82,7 +82,12 @@ final class GantryServer implements AutoCloseable {
     /** Waits until the job's status is {@code status}. */
     void awaitStatus(String id, String status) {
         Await.until(id + " " + status, AWAIT, () -> Optional.of(json("/api/v1/jobs/" + id))
-                .filter(t -> t.get("status").asText().equals(status)), () -> get("/api/v1/jobs/" + id).body());
+                .filter(t -> t.get("status").asText().equals(status)), () -> get("/api/v1/jobs/" + id).body() + "\n" + logTail());
+    }
+
+    /** The end of the server's log, for failure messages. */
+    String logTail() {
+        return member.logTail(80);
     }
 
     static JsonNode read(String body) {

@@ -166,9 +166,14 @@ final class SimulatedAgent implements AutoCloseable {
                 return;
             }
             Progress progress = progress(step, steps);
-            Task next = update(assignment, t -> t.status() == TaskStatus.RUNNING ? Lifecycle.progress(t, progress, Instant.now()) : null, false);
+            String[] seen = new String[1];
+            Task next = update(assignment, t -> {
+                seen[0] = t.status().name();
+                return t.status() == TaskStatus.RUNNING ? Lifecycle.progress(t, progress, Instant.now()) : null;
+            }, false);
             if (next == null) {
-                stopped.put(task.id(), "task no longer running");
+                // The cancel's txn may reach this agent through the task before its watch sees the assignment go.
+                stopped.put(task.id(), unassigned.contains(task.id()) ? "assignment deleted" : "task is " + seen[0]);
                 return;
             }
         }

@@ -142,9 +142,10 @@ export function mount(root, {params, live, replaceQuery}) {
     if (!data) return;
     const rows = data.items.map(row => h('tr', {'data-job': row.id, 'data-key': row.id},
       h('td', {}, h('a', {href: `#/jobs/${encodeURIComponent(row.id)}`, class: 'job-name'}, row.name), h('span', {class: 'job-id'}, row.id)),
-      h('td', {}, statusBadge(row.status), row.status === 'PENDING' && row.reason ? h('div', {class: 'muted small'}, row.reason) : null),
+      h('td', {class: 'status-cell'}, statusBadge(row.status),
+        row.status === 'PENDING' && row.reason ? h('div', {class: 'muted small reason-line', title: row.reason}, row.reason) : null),
       h('td', {}, miniProgress(row)),
-      h('td', {}, row.node ? h('a', {href: `#/jobs?node=${encodeURIComponent(row.node)}`, class: 'mono'}, row.node) : h('span', {class: 'muted'}, '—')),
+      h('td', {}, row.node ? h('a', {href: `#/jobs?node=${encodeURIComponent(row.node)}`, class: 'mono nowrap'}, row.node) : h('span', {class: 'muted'}, '—')),
       h('td', {}, gpus(row)),
       h('td', {class: 'num'}, number(row.priority)),
       h('td', {}, relative(row.createdAt)),
@@ -170,7 +171,7 @@ export function mount(root, {params, live, replaceQuery}) {
       load();
     });
     keepFocus(pager, () => pager.replaceChildren(
-      h('span', {class: 'count', 'data-total': data.total, 'aria-live': 'polite'}, `${number(from)}–${number(to)} of ${number(data.total)} jobs`),
+      h('span', {class: 'count', 'data-total': data.total}, `${number(from)}–${number(to)} of ${number(data.total)} jobs`),
       sizeSelect,
       h('button', {type: 'button', class: 'small', disabled: state.page <= 1, onclick: go(1)}, 'First'),
       h('button', {type: 'button', class: 'small', disabled: state.page <= 1, onclick: go(state.page - 1), 'aria-label': 'Previous page'}, '‹ Previous'),

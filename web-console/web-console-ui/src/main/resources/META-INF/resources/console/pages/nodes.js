@@ -20,7 +20,8 @@ function memory(gpu) {
   if (!gpu.memoryTotalMiB) return h('span', {class: 'muted'}, '—');
   const used = gpu.memoryUsedMiB || 0;
   const pct = Math.min(100, (100 * used) / gpu.memoryTotalMiB);
-  return h('div', {class: 'gpu-mem'}, `${mib(used)} / ${mib(gpu.memoryTotalMiB)}`,
+  const text = gpu.memoryTotalMiB >= 1024 ? `${(used / 1024).toFixed(1)} / ${(gpu.memoryTotalMiB / 1024).toFixed(1)} GiB` : `${used} / ${gpu.memoryTotalMiB} MiB`;
+  return h('div', {class: 'gpu-mem nowrap'}, text,
     h('div', {class: ['bar', pct > 90 ? 'hot' : pct > 70 ? 'warn' : null], 'aria-hidden': 'true'}, h('span', {style: {width: `${pct}%`}})));
 }
 
@@ -46,9 +47,9 @@ function gpuTable(node) {
         h('td', {title: g.uuid || ''}, h('b', {}, String(g.index)), mixed ? h('div', {class: 'muted small'}, g.name) : null),
         h('td', {}, memory(g)),
         h('td', {}, utilisation(g)),
-        h('td', {class: 'small'}, g.temperatureC !== undefined ? `${g.temperatureC} °C` : '—', ' · ', g.powerW !== undefined ? `${Math.round(g.powerW)} W` : '—'),
+        h('td', {class: 'small nowrap'}, g.temperatureC !== undefined ? `${g.temperatureC} °C` : '—', ' · ', g.powerW !== undefined ? `${Math.round(g.powerW)} W` : '—'),
         h('td', {}, g.healthy ? h('span', {class: 'health-ok'}, '✓ OK') : h('span', {class: 'health-bad'}, '✕ Unhealthy')),
-        h('td', {}, task ? h('a', {href: `#/jobs/${encodeURIComponent(task)}`, class: 'mono small'}, task) : h('span', {class: 'muted'}, 'free')));
+        h('td', {}, task ? h('a', {href: `#/jobs/${encodeURIComponent(task)}`, class: 'mono small nowrap'}, task) : h('span', {class: 'muted'}, 'free')));
     }))));
 }
 

@@ -128,9 +128,12 @@ export function mount(root, {live}) {
   const message = h('div', {});
   root.append(head, message, stats, middle, bottom);
 
+  function feedItem({event, line}) {
+    return h('li', {'data-kind': `${event.type}:${event.kind}`}, h('time', {datetime: event.at, title: event.at}, clock(event.at)), h('span', {}, line));
+  }
+
   function renderFeed() {
-    const items = feed.map(({event, line}) => h('li', {'data-kind': `${event.type}:${event.kind}`},
-      h('time', {datetime: event.at, title: event.at}, clock(event.at)), h('span', {}, line)));
+    const items = feed.map(feedItem);
     feedList.replaceChildren(...(items.length ? items : [h('li', {class: 'muted'}, h('span', {}), h('span', {}, 'Nothing has happened yet.'))]));
   }
 
@@ -140,6 +143,16 @@ export function mount(root, {live}) {
     if (atEnd) feed.push({event, line});
     else feed.unshift({event, line});
     feed.length = Math.min(feed.length, FEED_SIZE);
+  }
+
+  /** A live event goes on top of the list as it is, so that a screen reader announces that one line only. */
+  function prependFeed(event) {
+    if (!describe(event)) return;
+    const hadItems = feed.length > 0;
+    pushFeed(event);
+    if (!hadItems) return renderFeed();
+    feedList.prepend(feedItem(feed[0]));
+    while (feedList.children.length > FEED_SIZE) feedList.lastElementChild.remove();
   }
 
   function render() {
@@ -219,10 +232,7 @@ export function mount(root, {live}) {
       }
       if (event.type === 'cluster') refreshCluster();
       else if (!(event.type === 'job' && event.kind === 'progress')) refreshOverview();
-      if (describe(event)) {
-        pushFeed(event);
-        renderFeed();
-      }
+      prependFeed(event);
     },
   };
 }
