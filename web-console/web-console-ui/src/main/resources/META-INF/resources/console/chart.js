@@ -7,8 +7,8 @@ const W = 640;
 const H = 240;
 const PAD = {left: 52, right: 16, top: 12, bottom: 32};
 
-/** Round tick values covering [min, max], about `count` of them. */
-function ticks(min, max, count) {
+/** Round tick values covering [min, max], about `count` of them; whole numbers only when `integer`. */
+function ticks(min, max, count, integer = false) {
   if (min === max) {
     const d = Math.abs(min) || 1;
     min -= d / 2;
@@ -16,7 +16,8 @@ function ticks(min, max, count) {
   }
   const raw = (max - min) / count;
   const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map(m => m * magnitude).find(s => s >= raw);
+  let step = [1, 2, 2.5, 5, 10].map(m => m * magnitude).find(s => s >= raw);
+  if (integer) step = Math.max(1, Math.round(step));
   const first = Math.floor(min / step) * step;
   const values = [];
   for (let v = first; v <= max + step / 2; v += step) values.push(Number(v.toPrecision(12)));
@@ -32,7 +33,7 @@ export function lossChart(points) {
   if (data.length === 0) {
     return h('p', {class: 'notice', 'data-chart': 'empty'}, 'No loss reported yet.');
   }
-  const xs = ticks(Math.min(...data.map(p => p.step)), Math.max(...data.map(p => p.step)), 6);
+  const xs = ticks(Math.min(...data.map(p => p.step)), Math.max(...data.map(p => p.step)), 6, true);
   const ys = ticks(Math.min(...data.map(p => p.loss)), Math.max(...data.map(p => p.loss)), 4);
   const [x0, x1] = [xs[0], xs[xs.length - 1]];
   const [y0, y1] = [ys[0], ys[ys.length - 1]];

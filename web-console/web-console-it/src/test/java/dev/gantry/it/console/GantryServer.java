@@ -38,8 +38,13 @@ final class GantryServer implements AutoCloseable {
 
     static GantryServer start() {
         GantryServer server = new GantryServer(Cluster.start(Implementation.GANTRY, 1));
-        server.awaitConsole();
-        return server;
+        try {
+            server.awaitConsole();
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
     }
 
     /** Waits until the server's live views answer (after a start or a restart). */

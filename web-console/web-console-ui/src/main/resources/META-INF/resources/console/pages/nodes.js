@@ -40,16 +40,17 @@ function gpuTable(node) {
   for (const t of node.tasks || []) for (const g of t.gpus || []) holder.set(g, t.id);
   const mixed = new Set(node.gpus.map(g => g.name)).size > 1;
   return h('div', {class: 'table-wrap'}, h('table', {'aria-label': `GPUs of ${node.id}`},
-    h('thead', {}, h('tr', {}, ['GPU', 'Memory used', 'Utilisation', 'Temp · power', 'Health', 'Task'].map(c => h('th', {scope: 'col'}, c)))),
+    h('thead', {}, h('tr', {}, ['GPU', 'Memory used', 'Utilisation', 'Temp', 'Health', 'Task'].map(c => h('th', {scope: 'col'}, c)))),
     h('tbody', {}, node.gpus.map(g => {
       const task = holder.get(g.uuid) || holder.get(String(g.index));
       return h('tr', {'data-gpu': g.index},
         h('td', {title: g.uuid || ''}, h('b', {}, String(g.index)), mixed ? h('div', {class: 'muted small'}, g.name) : null),
         h('td', {}, memory(g)),
         h('td', {}, utilisation(g)),
-        h('td', {class: 'small nowrap'}, g.temperatureC !== undefined ? `${g.temperatureC} °C` : '—', ' · ', g.powerW !== undefined ? `${Math.round(g.powerW)} W` : '—'),
+        h('td', {class: 'nowrap'}, g.temperatureC !== undefined ? `${g.temperatureC} °C` : '—',
+          g.powerW !== undefined ? h('div', {class: 'muted small'}, `${Math.round(g.powerW)} W`) : null),
         h('td', {}, g.healthy ? h('span', {class: 'health-ok'}, '✓ OK') : h('span', {class: 'health-bad'}, '✕ Unhealthy')),
-        h('td', {}, task ? h('a', {href: `#/jobs/${encodeURIComponent(task)}`, class: 'mono small nowrap'}, task) : h('span', {class: 'muted'}, 'free')));
+        h('td', {class: 'gpu-task'}, task ? h('a', {href: `#/jobs/${encodeURIComponent(task)}`, class: 'mono small', title: task}, task) : h('span', {class: 'muted'}, 'free')));
     }))));
 }
 
