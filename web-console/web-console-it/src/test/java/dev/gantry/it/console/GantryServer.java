@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,8 +19,8 @@ import dev.gantry.job.Json;
 import dev.gantry.kv.client.KvClient;
 
 /**
- * One real {@code gantry server} process (kv-it's harness: free ports, a temporary data directory, killed with the
- * test JVM), a {@link KvClient} on it for checking what the console wrote, and the REST API for arranging what it
+ * One real {@code gantry server} process with its scheduler (kv-it's harness: free ports, a temporary data directory,
+ * killed with the test JVM), a {@link KvClient} on it for checking what the console wrote, and the REST API for arranging what it
  * should show. Ready once the console's views answer: the server has read the store.
  */
 final class GantryServer implements AutoCloseable {
@@ -37,7 +38,8 @@ final class GantryServer implements AutoCloseable {
     }
 
     static GantryServer start() {
-        GantryServer server = new GantryServer(Cluster.start(Implementation.GANTRY, 1));
+        // The harness turns the scheduler off unless asked: the console's jobs must be placed.
+        GantryServer server = new GantryServer(Cluster.start(Implementation.GANTRY, 1, List.of("--scheduler=on")));
         try {
             server.awaitConsole();
             return server;
