@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
+import dev.gantry.agent.AgentCommand;
 import dev.gantry.cli.Cli;
 import dev.gantry.kv.cluster.MemberConfig;
 import dev.gantry.kv.cluster.Urls;
@@ -18,8 +19,9 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 /**
  * {@code gantry server [flags]}: parses etcd's server flags, checks them before anything starts, and hands
  * them to the application as {@code gantry.<flag>} configuration. {@code gantry snapshot ...} is
- * {@link SnapshotCommand}, and {@code gantry job|node|config|kv ...} is the command line client {@link Cli}: both
- * run without starting the application.
+ * {@link SnapshotCommand}, {@code gantry agent} the worker agent ({@link AgentCommand}), and
+ * {@code gantry job|node|config|kv ...} is the command line client {@link Cli}: they run without starting the
+ * application.
  *
  * <p>The client URL serves the etcd gRPC API on Quarkus's grpc-java based gRPC server. HTTP (health, and
  * later the REST API and console) has its own listener, {@code --listen-http-urls}: Vert.x's HTTP/2 server
@@ -71,6 +73,10 @@ public final class GantryMain {
               --scheduler on|off                   run the job scheduler in this server (default on); every
                                                    server runs one, the one elected through
                                                    /election/scheduler places tasks (docs/scheduler.md)
+              --agent on|off                       run a worker agent for this host inside the server, so that
+                                                   it runs jobs itself (default: on for a single-member cluster,
+                                                   the embedded default; off otherwise: GPU hosts run
+                                                   'gantry agent'). Its work dir is DATA-DIR/agent
               --scheduler-election on|off          for tests only: off schedules without being elected, so
                                                    that only the claim txn's compares protect (default on)
 
@@ -86,6 +92,9 @@ public final class GantryMain {
         if (args.length > 0 && args[0].equals("snapshot")) {
             System.exit(SnapshotCommand.run(System.out, System.err, Arrays.copyOfRange(args, 1, args.length)));
         }
+        if (args.length > 0 && args[0].equals("agent")) {
+            System.exit(AgentCommand.run(System.out, System.err, System.getenv(), args));
+        }
         if (args.length > 0 && Cli.GROUPS.contains(args[0])) {
             System.exit(Cli.run(System.out, System.err, System.getenv(), args));
         }
@@ -98,7 +107,7 @@ public final class GantryMain {
                 return;
             }
             config = MemberConfig.parse(flags);
-            for (String onOff : new String[] {"scheduler", "scheduler-election"}) {
+            for (String onOff : new String[] {"scheduler", "scheduler-election", "agent"}) {
                 String value = flags.get(onOff);
                 if (value != null && !value.equals("on") && !value.equals("off")) {
                     throw new IllegalArgumentException("--" + onOff + " must be 'on' or 'off', not '" + value + "'");
@@ -197,7 +206,7 @@ public final class GantryMain {
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
             "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count",
             "experimental-watch-progress-notify-interval", "auto-compaction-mode", "auto-compaction-retention",
-            "quota-backend-bytes", "scheduler", "scheduler-election");
+            "quota-backend-bytes", "scheduler", "scheduler-election", "agent");
 
     private static void fail(PrintStream err, String message) {
         err.println("gantry server: " + message);

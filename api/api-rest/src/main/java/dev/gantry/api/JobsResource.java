@@ -1,5 +1,6 @@
 package dev.gantry.api;
 
+import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,6 +13,7 @@ import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -22,6 +24,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -46,6 +49,9 @@ public class JobsResource {
 
     @Inject
     Jobs jobs;
+
+    @Inject
+    JobLogs logs;
 
     /**
      * Accepts a job as JSON or YAML. It is stored PENDING even when no node can run it now; the scheduler
@@ -88,6 +94,45 @@ public class JobsResource {
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public Task cancel(@PathParam("id") String id, String body) {
         return jobs.cancel(id, Reason.parse(body));
+    }
+
+    /**
+     * The job's output, relayed from the agent of its node: the last {@code tail} lines of {@code stdout} (or
+     * {@code stderr}); with {@code follow=true} the response goes on streaming what the process writes until it
+     * ends, as {@code kubectl logs -f}. 404 before the job has run; 503 when its node is not connected.
+     */
+    @GET
+    @Path("{id}/logs")
+    @Produces(MediaType.TEXT_PLAIN)
+    @APIResponse(responseCode = "200", description = "the log, text/plain; streamed with follow=true")
+    @APIResponse(responseCode = "404", description = "no such job, or it has not run yet")
+    @APIResponse(responseCode = "503", description = "the job's node is not connected")
+    public Response logs(@PathParam("id") String id, @QueryParam("stream") @DefaultValue("stdout") String stream,
+            @QueryParam("tail") @DefaultValue("200") String tail, @QueryParam("follow") @DefaultValue("false") boolean follow) {
+        if (!stream.equals("stdout") && !stream.equals("stderr")) {
+            throw ApiException.badField("stream", "must be stdout or stderr");
+        }
+        int lines;
+        try {
+            lines = Integer.parseInt(tail);
+        } catch (NumberFormatException e) {
+            lines = -1;
+        }
+        if (lines < 0 || lines > 10_000) {
+            throw ApiException.badField("tail", "must be a number of lines between 0 and 10000");
+        }
+        InputStream log = logs.open(get(id), stream, lines, follow);
+        StreamingOutput body = out -> {
+            try (log) {
+                byte[] buffer = new byte[8192];
+                int n;
+                while ((n = log.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                    out.flush(); // follow: each chunk as the process writes it
+                }
+            }
+        };
+        return Response.ok(body, MediaType.TEXT_PLAIN_TYPE.withCharset("utf-8")).header("Cache-Control", "no-store").build();
     }
 
     /** The job's timeline: every status change, oldest first. */

@@ -18,6 +18,7 @@ import dev.gantry.job.NodeState;
  * @param online   whether the agent's key exists
  * @param gpusInUse the GPUs held by assigned tasks
  * @param problem  set when {@code /nodes/<id>} holds something that is not a node (written by hand)
+ * @param notice   what the node's agent reported for operators (e.g. it stopped its tasks after losing its lease)
  */
 public record NodeView(
         String id,
@@ -35,7 +36,8 @@ public record NodeView(
         Instant updatedAt,
         NodeState operatorState,
         List<NodeTask> tasks,
-        String problem) {
+        String problem,
+        String notice) {
 
     /** One task assigned to the node. */
     public record NodeTask(String id, int attempt, List<String> gpus) {
@@ -45,7 +47,7 @@ public record NodeView(
     static NodeView unreadable(String id, String problem, NodeState state, List<Assignment> assignments) {
         NodeView view = of(id, null, state, assignments);
         return new NodeView(id, "invalid", true, null, null, view.gpusInUse, null, null, null, null, null, null, null, state,
-                view.tasks, problem);
+                view.tasks, problem, null);
     }
 
     static NodeView of(String id, Node node, NodeState state, List<Assignment> assignments) {
@@ -53,10 +55,10 @@ public record NodeView(
         List<String> inUse = assignments.stream().flatMap(a -> a.gpus().stream()).distinct().toList();
         if (node == null) {
             return new NodeView(id, tasks.isEmpty() ? "offline" : "lost", false, null, null, inUse, null, null, null, null, null, null,
-                    null, state, tasks, null);
+                    null, state, tasks, null, null);
         }
         String status = state == null ? "ready" : state.state().label();
         return new NodeView(id, status, true, node.hostname(), node.gpus(), inUse, node.simulated(), node.cpus(), node.memoryMiB(),
-                node.labels(), node.agentVersion(), node.registeredAt(), node.updatedAt(), state, tasks, null);
+                node.labels(), node.agentVersion(), node.registeredAt(), node.updatedAt(), state, tasks, null, node.notice());
     }
 }

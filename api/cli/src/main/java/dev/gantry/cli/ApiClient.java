@@ -53,6 +53,33 @@ final class ApiClient {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
+    /** A text resource copied to {@code out} as it arrives (no timeout: a followed log streams until it ends). */
+    void stream(String path, java.io.OutputStream out) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(server + "/api/v1" + path)).header("Accept", "text/plain").GET().build();
+        try {
+            HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (java.io.InputStream body = response.body()) {
+                if (response.statusCode() >= 400) {
+                    String raw = new String(body.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    throw failure(response.statusCode(), parse(raw), raw);
+                }
+                byte[] buffer = new byte[8192];
+                int n;
+                while ((n = body.read(buffer)) >= 0) {
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+            }
+        } catch (ConnectException e) {
+            throw new CommandFailed("cannot reach the Gantry server at " + server + " (is it running? set --server or GANTRY_SERVER)");
+        } catch (IOException e) {
+            throw new CommandFailed("request to " + server + " failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailed("interrupted");
+        }
+    }
+
     private HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(server + "/api/v1" + path)).timeout(Duration.ofSeconds(30))
                 .header("Accept", "application/json");

@@ -4,9 +4,12 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
 import java.util.Set;
+import java.util.TreeMap;
 
 import dev.gantry.job.Json;
 
@@ -16,7 +19,9 @@ import dev.gantry.job.Json;
  * (default http://localhost:2379, or $GANTRY_ENDPOINTS). Exit status: 0 done, 1 refused or failed, 2 usage.
  */
 public final class Cli {
-    public static final Set<String> GROUPS = Set.of("job", "node", "config", "kv");
+    /** The command groups, in the order the usage lists them. */
+    private static final List<String> GROUP_ORDER = List.of("job", "node", "config", "kv");
+    public static final Set<String> GROUPS = Set.copyOf(GROUP_ORDER);
 
     static final String USAGE = """
             Usage: gantry <job|node|config|kv> <command> [flags]
@@ -50,13 +55,7 @@ public final class Cli {
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         Context context = new Context(out, err, env, Instant.now());
         try {
-            switch (group) {
-                case "job" -> new JobCommands(context).run(rest);
-                case "node" -> new NodeCommands(context).run(rest);
-                case "config" -> new ConfigCommands(context).run(rest);
-                case "kv" -> new KvCommands(context).run(rest);
-                default -> throw new UsageError("unknown command group '" + group + "'");
-            }
+            group(group, context).run(rest);
             return 0;
         } catch (UsageError e) {
             err.println("gantry " + group + ": " + e.getMessage());
@@ -67,6 +66,32 @@ public final class Cli {
             e.details().forEach(d -> err.println("  " + d));
             return 1;
         }
+    }
+
+    private static Group group(String name, Context context) {
+        return switch (name) {
+            case "job" -> new JobCommands(context);
+            case "node" -> new NodeCommands(context);
+            case "config" -> new ConfigCommands(context);
+            case "kv" -> new KvCommands(context);
+            default -> throw new UsageError("unknown command group '" + name + "'");
+        };
+    }
+
+    /**
+     * Every help text by command line, in order: {@code ""} (this usage), then each group ({@code "job"}) followed by
+     * its commands in alphabetical order ({@code "job cancel"}). docs/cli-reference.md is generated from them.
+     */
+    public static SequencedMap<String, String> helpTexts() {
+        SequencedMap<String, String> texts = new LinkedHashMap<>();
+        texts.put("", USAGE);
+        Context context = new Context(System.out, System.err, Map.of(), Instant.now());
+        for (String name : GROUP_ORDER) {
+            Group group = group(name, context);
+            texts.put(name, group.usage);
+            new TreeMap<>(group.usages).forEach((command, usage) -> texts.put(name + " " + command, usage));
+        }
+        return texts;
     }
 
     static boolean isHelp(String arg) {

@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.gantry.job.Json;
 
-/** {@code gantry job submit|ls|get|cancel|events}. */
+/** {@code gantry job submit|ls|get|cancel|events|logs}. */
 final class JobCommands extends Cli.Group {
     private static final String USAGE = """
             Usage: gantry job <command>
@@ -27,6 +27,7 @@ final class JobCommands extends Cli.Group {
               get      show a job
               cancel   cancel a job
               events   a job's timeline
+              logs     a job's output (-f follows it)
 
             Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
             Run 'gantry job <command> --help' for its flags.
@@ -77,6 +78,15 @@ final class JobCommands extends Cli.Group {
                     Usage: gantry job events ID
 
                     The job's timeline: every status change with its time, node, attempt and reason.
+                    """,
+            "logs", """
+                    Usage: gantry job logs ID [-f] [--tail N] [--stderr]
+
+                    Prints the output of the job's latest run, relayed from the agent of its node (logs stay on
+                    the host that ran the job, under the agent's --work-dir).
+                      -f, --follow   keep printing what the job writes until it ends (Ctrl-C stops reading)
+                      --tail N       start with the last N lines (default 200, at most 10000)
+                      --stderr       the job's standard error instead of its standard output
                     """);
 
     JobCommands(Cli.Context context) {
@@ -91,6 +101,7 @@ final class JobCommands extends Cli.Group {
             case "get" -> get(rest);
             case "cancel" -> cancel(rest);
             case "events" -> events(rest);
+            case "logs" -> logs(rest);
             default -> throw new IllegalStateException(command);
         }
     }
@@ -293,5 +304,14 @@ final class JobCommands extends Cli.Group {
                     Output.text(e, "attempt"), Output.text(e, "node"), Output.text(e, "reason"))));
             output.table(List.of("TIME", "FROM", "TO", "ATTEMPT", "NODE", "REASON"), rows);
         });
+    }
+
+    private void logs(List<String> rest) {
+        Args args = context.parse(rest, Set.of("tail"), Set.of("f", "follow", "stderr"));
+        String id = args.single("job id");
+        Integer tail = args.integer("tail");
+        String query = "?stream=" + (args.has("stderr") ? "stderr" : "stdout") + (tail != null ? "&tail=" + tail : "")
+                + (args.has("f") || args.has("follow") ? "&follow=true" : "");
+        context.api(args).stream("/jobs/" + ApiClient.encode(id) + "/logs" + query, context.out);
     }
 }

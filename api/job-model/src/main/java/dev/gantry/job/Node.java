@@ -9,6 +9,8 @@ import java.util.Map;
  * disappears when the agent stops renewing). Operator intent (cordon, drain) is in {@link NodeState}, not here.
  *
  * @param simulated its GPUs were declared with {@code --simulate-gpus}, not discovered
+ * @param agentUrl  where the agent serves its tasks' logs ({@code GET <agentUrl>/tasks/<id>/log}); null if it does not
+ * @param notice    what the agent wants an operator to know, e.g. that it stopped its tasks after losing its lease
  */
 public record Node(
         String id,
@@ -20,11 +22,19 @@ public record Node(
         Map<String, String> labels,
         String agentVersion,
         Instant registeredAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        String agentUrl,
+        String notice) {
 
     public Node {
         gpus = gpus == null ? List.of() : List.copyOf(gpus);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /** A node that serves no logs and has nothing to report: test rigs and simulated nodes. */
+    public Node(String id, String hostname, List<Gpu> gpus, boolean simulated, Integer cpus, Long memoryMiB,
+            Map<String, String> labels, String agentVersion, Instant registeredAt, Instant updatedAt) {
+        this(id, hostname, gpus, simulated, cpus, memoryMiB, labels, agentVersion, registeredAt, updatedAt, null, null);
     }
 
     /** One GPU as {@code nvidia-smi --query-gpu} reports it. */

@@ -387,16 +387,19 @@ public final class Cluster implements AutoCloseable {
 
     /**
      * Gantry's own HTTP listener would otherwise default to the client port + 2, which may be taken. Its scheduler
-     * is off unless a test asks for it with a {@code --scheduler...} flag: the scheduler writes to the store (its
-     * election key), and the KV tests compare revisions and key spaces with etcd's.
+     * and local agent are off unless a test asks for them with a {@code --scheduler...} or {@code --agent...} flag:
+     * they write to the store (the election key, the node key), and the KV tests compare revisions and key spaces
+     * with etcd's.
      */
     private Stream<String> gantryFlags(Member member) {
         if (implementation != Implementation.GANTRY) {
             return Stream.empty();
         }
         boolean schedulerAsked = extraFlags.stream().anyMatch(flag -> flag.startsWith("--scheduler"));
-        return Stream.concat(Stream.of("--listen-http-urls", member.httpUrl()),
-                schedulerAsked ? Stream.empty() : Stream.of("--scheduler=off"));
+        boolean agentAsked = extraFlags.stream().anyMatch(flag -> flag.startsWith("--agent"));
+        return Stream.of(Stream.of("--listen-http-urls", member.httpUrl()),
+                schedulerAsked ? Stream.<String>empty() : Stream.of("--scheduler=off"),
+                agentAsked ? Stream.<String>empty() : Stream.of("--agent=off")).flatMap(s -> s);
     }
 
     private void launch(Member member) {

@@ -893,6 +893,11 @@ public final class KvMember implements AutoCloseable {
     }
 
     /** The client URLs this member advertises (etcd's --advertise-client-urls). */
+    /** The flags this member was started with, checked. */
+    public MemberConfig config() {
+        return config;
+    }
+
     public List<URI> advertiseClientUrls() {
         return config.advertiseClientUrls();
     }

@@ -1,0 +1,142 @@
+package dev.gantry.it.agent;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code bin/gantry agent} process with simulated GPUs, its work dir and log in a test directory, and the
+ * fixture trainer first on its PATH as {@code swift}.
+ */
+final class AgentProcess implements AutoCloseable {
+    final String nodeId;
+    final Path workDir;
+    final Path log;
+    private final List<String> command;
+    private final Map<String, String> env;
+    private Process process;
+
+    private AgentProcess(String nodeId, Path dir, List<String> command, Map<String, String> env) {
+        this.nodeId = nodeId;
+        this.workDir = dir.resolve("work");
+        this.log = dir.resolve("agent.log");
+        this.command = command;
+        this.env = env;
+    }
+
+    static AgentProcess start(String nodeId, Path dir, String endpoints, String gpus, long leaseTtl, Path trainerDir) {
+        Path launcher = Path.of(System.getProperty("gantry.home", "../..")).toAbsolutePath().resolve("bin/gantry");
+        List<String> command = List.of(launcher.toString(), "agent", "--endpoints", endpoints, "--node-id", nodeId,
+                "--simulate-gpus", gpus, "--lease-ttl", String.valueOf(leaseTtl), "--work-dir", dir.resolve("work").toString(),
+                "--listen-logs", "127.0.0.1:0", "--stop-grace", "2s", "--progress-interval", "300ms", "--telemetry-interval", "2s");
+        Map<String, String> env = Map.of("PATH", trainerDir + ":" + System.getenv("PATH"));
+        AgentProcess agent = new AgentProcess(nodeId, dir, command, env);
+        agent.launch();
+        return agent;
+    }
+
+    void launch() {
+        try {
+            Files.createDirectories(log.getParent());
+            Files.writeString(log, "==== " + Instant.now() + " starting " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().putAll(env);
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start agent " + nodeId, e);
+        }
+    }
+
+    /**
+     * SIGKILL to the agent's JVM (the launcher execs it) and nothing else: its task processes, in sessions of their
+     * own, live on, as they do when an agent crashes.
+     */
+    void kill9() {
+        process.destroyForcibly();
+        process.toHandle().onExit().join();
+    }
+
+    boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGTERM, as an operator's stop: the agent hands its tasks back and exits. */
+    void stop() {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        List<ProcessHandle> tree = Stream.concat(process.toHandle().descendants(), Stream.of(process.toHandle())).toList();
+        tree.forEach(ProcessHandle::destroy);
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                tree.forEach(ProcessHandle::destroyForcibly);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The pid file of a task's run on this agent, if it ran here. */
+    Path runDir(String taskId, int attempt) {
+        return workDir.resolve("tasks").resolve(taskId + "." + attempt);
+    }
+
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return "\n--- " + nodeId + " agent log ---\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "\n(no log for " + nodeId + ")";
+        }
+    }
+
+    /** Every process group a run of this agent left (an agent killed with SIGKILL leaves its trainers running). */
+    void killTaskProcesses() {
+        Path tasks = workDir.resolve("tasks");
+        if (!Files.isDirectory(tasks)) {
+            return;
+        }
+        List<Path> pids = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(tasks)) {
+            dirs.map(d -> d.resolve("pid")).filter(Files::exists).forEach(pids::add);
+        } catch (IOException e) {
+            return;
+        }
+        for (Path pid : pids) {
+            try {
+                new ProcessBuilder("kill", "-KILL", "--", "-" + Files.readString(pid).strip())
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            } catch (IOException e) {
+                // gone already
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        killTaskProcesses();
+    }
+
+    static boolean processAlive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    static Duration since(Instant t) {
+        return Duration.between(t, Instant.now());
+    }
+}
