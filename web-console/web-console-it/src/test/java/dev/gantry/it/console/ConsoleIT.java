@@ -2,6 +2,8 @@ package dev.gantry.it.console;
 
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -61,11 +63,12 @@ class ConsoleIT {
 
     @BeforeAll
     static void start() {
-        server = GantryServer.start();
+        // The server's own agent too: a real one, which serves its jobs' logs (the simulated ones do not).
+        server = GantryServer.start("--agent=on");
         h100 = SimulatedAgent.start(server.kv, "gpu-h100", 4, "NVIDIA H100 80GB HBM3", 80);
         a100 = SimulatedAgent.start(server.kv, "gpu-a100", 2, "NVIDIA A100-SXM4-40GB", 40);
-        Await.until("both nodes in the API", GantryServer.AWAIT,
-                () -> Optional.of(server.json("/api/v1/views/overview")).filter(o -> o.at("/nodes/ready").asInt() == 2), () -> "");
+        Await.until("the three nodes in the API", GantryServer.AWAIT,
+                () -> Optional.of(server.json("/api/v1/views/overview")).filter(o -> o.at("/nodes/ready").asInt() == 3), () -> "");
         browser = ConsoleBrowser.open(server.url());
     }
 
@@ -251,7 +254,7 @@ class ConsoleIT {
     @Order(5)
     void theOverviewJobsTableAndConfigFollowTheCluster() {
         page.navigate("/#/");
-        assertThat(page.locator("[data-stat=nodes] .value")).hasText("2 / 2");
+        assertThat(page.locator("[data-stat=nodes] .value")).hasText("3 / 3");
         assertThat(page.locator("[data-stat=leader] .value")).hasText("m1");
         assertThat(page.locator("#event-feed")).containsText("llama-lora");
         String id = server.submit("{\"name\": \"feed-check\", \"command\": [\"true\"], \"labels\": {\"sim-steps\": \"3\"}}");
@@ -293,9 +296,45 @@ class ConsoleIT {
         browser.screenshot(page, "config");
     }
 
-    /** Last: it restarts the server. */
     @Test
     @Order(6)
+    void showsAJobsLogAndFollowsIt() throws Exception {
+        // The job waits for a file before its last line, so that the line can only arrive through the followed stream.
+        Path release = Files.createTempDirectory("console-log-").resolve("release");
+        String id;
+        // The simulated nodes are cordoned for the moment: the job goes to the server's own agent, which serves logs.
+        List<String> simulated = List.of("gpu-h100", "gpu-a100");
+        simulated.forEach(node -> Assertions.assertThat(server.post("/api/v1/nodes/" + node + "/cordon", "").statusCode()).isEqualTo(200));
+        try {
+            id = server.submit("""
+                    {"name": "log-demo", "command": ["sh", "-c", "echo hello from gantry; while [ ! -e %s ]; do sleep 0.2; done; echo released"]}"""
+                    .formatted(release));
+            server.awaitStatus(id, "RUNNING");
+        } finally {
+            simulated.forEach(node -> server.post("/api/v1/nodes/" + node + "/uncordon", ""));
+        }
+        page.navigate("/#/jobs/" + id);
+        assertThat(page.locator("#job-log")).containsText("hello from gantry");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Follow")).click();
+        assertThat(page.locator("#log-status")).containsText("Following");
+        assertThat(page.locator("#job-log")).containsText("hello from gantry");
+        Assertions.assertThat(page.locator("#job-log").textContent()).doesNotContain("released");
+
+        Files.createFile(release);
+        assertThat(page.locator("#job-log")).containsText("released");
+        assertThat(page.locator("#log-status")).containsText("ended");
+        assertThat(page.locator("#job-status")).hasText("Succeeded");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Reload tail")).click();
+        assertThat(page.locator("#log-status")).containsText("last 500 lines");
+        assertThat(page.locator("#job-log")).containsText("released");
+        browser.screenshot(page, "job-log");
+        Files.delete(release);
+        Files.delete(release.getParent());
+    }
+
+    /** Last: it restarts the server. */
+    @Test
+    @Order(7)
     void saysWhenTheConnectionIsLostAndReconnects() {
         page.navigate("/#/");
         assertThat(page.locator("#live-indicator")).hasAttribute("data-state", "open");

@@ -37,9 +37,11 @@ final class GantryServer implements AutoCloseable {
         this.kv = KvClient.connect(member.clientUrl());
     }
 
-    static GantryServer start() {
-        // The harness turns the scheduler off unless asked: the console's jobs must be placed.
-        GantryServer server = new GantryServer(Cluster.start(Implementation.GANTRY, 1, List.of("--scheduler=on")));
+    /** A server with its scheduler (the harness turns it off unless asked) and the given flags ({@code --agent=on}). */
+    static GantryServer start(String... flags) {
+        List<String> all = new java.util.ArrayList<>(List.of("--scheduler=on"));
+        all.addAll(List.of(flags));
+        GantryServer server = new GantryServer(Cluster.start(Implementation.GANTRY, 1, all));
         try {
             server.awaitConsole();
             return server;

@@ -215,11 +215,12 @@ export function mount(root, {args, live}) {
 
   // ---- log: GET /api/v1/jobs/{id}/logs?tail=N (text/plain) and ?follow=true (a chunked text/plain stream) ----
 
-  function unavailable(status) {
-    logStatus.replaceChildren(h('b', {}, 'Log not available.'), ' ',
-      h('span', {class: 'muted'}, status === 503
-        ? 'The agent of this job\'s node does not answer now.'
-        : 'This job has no log on its agent (it has not started, or its node does not serve logs).'));
+  /** 404 (the job has not run) or 503 (its node's agent is gone or serves no logs): the API's answer says which. */
+  async function unavailable(response) {
+    const answer = await response.json().catch(() => null);
+    logStatus.replaceChildren(h('b', {}, 'Log not available.'), ' ', h('span', {class: 'muted'}, answer && answer.error
+      ? `${answer.error.charAt(0).toUpperCase()}${answer.error.slice(1)}.`
+      : response.status === 503 ? 'The agent of the job\'s node does not answer.' : 'The job has no log yet.'));
     logPre.textContent = '';
     logPre.hidden = true;
   }
@@ -230,7 +231,7 @@ export function mount(root, {args, live}) {
     try {
       const response = await fetch(`/api/v1/jobs/${encodeURIComponent(id)}/logs?tail=${LOG_TAIL}`, {headers: {Accept: 'text/plain'}});
       if (disposed) return;
-      if (response.status === 404 || response.status === 503) return unavailable(response.status);
+      if (response.status === 404 || response.status === 503) return unavailable(response);
       if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
       logPre.textContent = await response.text();
       logPre.hidden = false;
@@ -252,7 +253,7 @@ export function mount(root, {args, live}) {
         {headers: {Accept: 'text/plain'}, signal: controller.signal});
       if (response.status === 404 || response.status === 503) {
         stopFollow();
-        return unavailable(response.status);
+        return unavailable(response);
       }
       if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
       logPre.textContent = '';

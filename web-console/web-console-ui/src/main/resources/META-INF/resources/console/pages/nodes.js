@@ -133,6 +133,7 @@ export function mount(root, {params, live, replaceQuery}) {
         `${node.operatorState.state === 'draining' ? 'Draining' : 'Cordoned'} ${ago(node.operatorState.at)}`,
         node.operatorState.reason ? `: ${node.operatorState.reason}` : '') : null,
       node.problem ? h('p', {class: 'error-box'}, node.problem) : null,
+      node.notice ? h('p', {class: 'error-box node-notice'}, h('b', {}, 'The agent reports: '), node.notice) : null,
       gpuTable(node),
       h('div', {class: 'tasks'}, h('b', {}, 'Tasks: '),
         node.tasks && node.tasks.length
