@@ -15,7 +15,10 @@ import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import dev.gantry.api.live.EventHub;
 import dev.gantry.api.live.LiveEvent;
@@ -36,7 +39,9 @@ public class EventsResource {
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    @Operation(summary = "server-sent events: job, node and cluster changes as they happen (docs/console.md)")
+    @Operation(summary = "Server-sent events: job, node and cluster changes as they happen (docs/console.md)")
+    @APIResponse(responseCode = "200", description = "an endless text/event-stream: hello, then job, node and cluster events",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(implementation = LiveEvent.class)))
     public void stream(@Context SseEventSink sink, @Context Sse sse,
             @Parameter(description = "the id of the last event seen, to resume after it") @HeaderParam("Last-Event-ID") String lastEventId,
             @Parameter(description = "the same as Last-Event-ID, for clients that cannot set headers") @QueryParam("lastEventId") String lastEventIdParam) {
@@ -47,7 +52,7 @@ public class EventsResource {
     @GET
     @Path("recent")
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "the latest notable events kept by this server, oldest first")
+    @Operation(summary = "The latest notable events kept by this server, oldest first")
     public Page<LiveEvent> recent(@Parameter(description = "1.." + MAX_RECENT + " (default 50)") @QueryParam("limit") String limit) {
         int n = 50;
         if (limit != null && !limit.isEmpty()) {

@@ -24,7 +24,7 @@ public class JobProgressResource {
     LiveState live;
 
     @GET
-    @Operation(summary = "the job's progress records (step, loss, percent) as this server saw them, oldest first")
+    @Operation(summary = "The job's progress records (step, loss, percent) as this server saw them, oldest first")
     public ProgressHistory.Curve progress(@PathParam("id") String id) {
         ViewsResource.requireReady(live);
         if (live.task(id).isEmpty()) {

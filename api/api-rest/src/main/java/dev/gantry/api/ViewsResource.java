@@ -60,7 +60,7 @@ public class ViewsResource {
 
     @GET
     @Path("overview")
-    @Operation(summary = "jobs by status, nodes by status, GPUs busy/free, from the live copy of the store")
+    @Operation(summary = "Jobs by status, nodes by status, GPUs busy/free, from the live copy of the store")
     public Overview overview() {
         requireReady();
         Informer.Snapshot<Task> tasks = live.tasks();
@@ -129,7 +129,7 @@ public class ViewsResource {
      */
     @GET
     @Path("jobs")
-    @Operation(summary = "the jobs table: filtered, sorted, paged by offset, with the total that matched")
+    @Operation(summary = "The jobs table: filtered, sorted, paged by offset, with the total that matched")
     public JobTable jobs(
             @Parameter(description = "PENDING, RUNNING, ...; repeatable or comma-separated") @QueryParam("status") List<String> status,
             @Parameter(description = "part of the job name, any case") @QueryParam("name") String name,
