@@ -37,7 +37,9 @@ function specList(spec) {
   const rows = [];
   const add = (label, value) => rows.push(h('dt', {}, label), h('dd', {}, value));
   if (spec.command) {
-    add('Command', h('code', {}, spec.command.join(' ')));
+    // As a shell would take it: an argument with spaces or shell characters in single quotes.
+    const quoted = spec.command.map(a => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
+    add('Command', h('code', {}, quoted.join(' ')));
   } else {
     add('Model', h('code', {}, spec.model));
     add('Datasets', (spec.datasets || []).map(d => h('div', {}, h('code', {}, d))));
