@@ -71,7 +71,7 @@ public class KvMemberProducer {
     }
 
     /** The {@code gantry.<flag>} properties, keyed by flag name. */
-    static Map<String, String> flags() {
+    public static Map<String, String> flags() {
         Config config = ConfigProvider.getConfig();
         Map<String, String> flags = new LinkedHashMap<>();
         for (String flag : GantryMain.KNOWN_FLAGS) {

@@ -1,6 +1,7 @@
 package dev.gantry.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import dev.gantry.job.Json;
+import dev.gantry.kv.client.TlsOptions;
 
 /**
  * {@code gantry job|node|config|kv ...}: the command line client. REST commands talk to {@code --server}
@@ -37,6 +39,11 @@ public final class Cli {
               --server URL      the REST API (default http://localhost:2381, env GANTRY_SERVER)
               --endpoints URLS  etcd v3 endpoints for 'kv' (default http://localhost:2379, env GANTRY_ENDPOINTS)
               -o json|table     output format (default table)
+              --cacert FILE     for https:// servers: the CA that signed their certificates
+                                (default: the JDK's trusted CAs; env GANTRY_CACERT)
+              --cert FILE --key FILE
+                                a client certificate and key, for servers that require one
+                                (--client-cert-auth; env GANTRY_CERT, GANTRY_KEY)
 
             Run 'gantry <group> <command> --help' for a command's flags.
             Exit status: 0 done, 1 refused by the server or unreachable, 2 bad usage.
@@ -100,7 +107,7 @@ public final class Cli {
 
     /** What every command gets: its streams, the environment, and the global flags once parsed. */
     static final class Context {
-        static final Set<String> GLOBAL_VALUE_FLAGS = Set.of("server", "endpoints", "o", "output");
+        static final Set<String> GLOBAL_VALUE_FLAGS = Set.of("server", "endpoints", "o", "output", "cacert", "cert", "key");
 
         final PrintStream out;
         final PrintStream err;
@@ -126,7 +133,24 @@ public final class Cli {
             if (server == null) {
                 server = env.getOrDefault("GANTRY_SERVER", "http://localhost:2381");
             }
-            return new ApiClient(server);
+            return new ApiClient(server, tls(args));
+        }
+
+        /** etcdctl's {@code --cacert --cert --key} (or $GANTRY_CACERT, $GANTRY_CERT, $GANTRY_KEY), read and checked. */
+        TlsOptions tls(Args args) {
+            try {
+                TlsOptions tls = new TlsOptions(file(args, "cacert", "GANTRY_CACERT"), file(args, "cert", "GANTRY_CERT"),
+                        file(args, "key", "GANTRY_KEY"));
+                tls.check();
+                return tls;
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(e.getMessage());
+            }
+        }
+
+        private Path file(Args args, String flag, String variable) {
+            String value = args.has(flag) ? args.value(flag) : env.get(variable);
+            return value == null || value.isBlank() ? null : Path.of(value);
         }
 
         String endpoints(Args args) {

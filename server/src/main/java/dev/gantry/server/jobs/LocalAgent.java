@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import dev.gantry.agent.Agent;
 import dev.gantry.agent.AgentConfig;
 import dev.gantry.kv.raft.KvMember;
+import dev.gantry.server.tls.ClientTls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
@@ -29,6 +30,9 @@ public class LocalAgent {
     @Inject
     KvMember member;
 
+    @Inject
+    ClientTls tls;
+
     private volatile Agent agent;
 
     void onStart(@Observes StartupEvent event) {
@@ -39,7 +43,7 @@ public class LocalAgent {
         AgentConfig config = new AgentConfig(member.advertiseClientUrls().stream().map(Object::toString).toList(),
                 dev.gantry.agent.AgentCommand.defaultNodeId(), 10, member.config().dataDir().toAbsolutePath().resolve("agent"), null,
                 Map.of("gantry.dev/embedded", "true"), new InetSocketAddress("127.0.0.1", 0), null, Duration.ofSeconds(10),
-                Duration.ofSeconds(3), Duration.ofSeconds(10));
+                Duration.ofSeconds(3), Duration.ofSeconds(10), tls.clientOptions());
         agent = Agent.start(config);
         LOG.infof("local agent started (--agent=on): node %s, work dir %s", config.nodeId(), config.workDir());
     }

@@ -14,7 +14,10 @@ import dev.gantry.kv.raft.KvMember;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 
-/** etcd's Lock service (what jetcd's Lock client calls); a caller that goes away while waiting leaves the queue. */
+/**
+ * etcd's Lock service (what jetcd's Lock client calls); a caller that goes away while waiting leaves the queue.
+ * With auth enabled, the caller needs read and write permission on the lock's keys ({@link RecipeAccess}).
+ */
 @GrpcService
 public class LockService extends LockGrpc.LockImplBase {
     @Inject
@@ -24,12 +27,16 @@ public class LockService extends LockGrpc.LockImplBase {
 
     @Override
     public void lock(LockRequest r, StreamObserver<LockResponse> out) {
+        Caller caller = Caller.current();
         CompletableFuture<Void> cancelled = Calls.cancellation(out);
-        Calls.recipe(member, out, () -> locks.lock(r, cancelled));
+        Calls.recipe(member, out, () -> RecipeAccess.queue(member, caller, r.getName(), r.getLease())
+                .thenCompose(permitted -> locks.lock(r, cancelled)));
     }
 
     @Override
     public void unlock(UnlockRequest r, StreamObserver<UnlockResponse> out) {
-        Calls.recipe(member, out, () -> locks.unlock(r));
+        Caller caller = Caller.current();
+        Calls.recipe(member, out, () -> RecipeAccess.key(member, caller, r.getKey())
+                .thenCompose(permitted -> locks.unlock(r)));
     }
 }

@@ -54,7 +54,7 @@ public final class Agent implements AutoCloseable {
                     + "tasks were handed to the scheduler again");
             Leftovers.kill(leftovers);
         }
-        this.client = KvClient.connect(config.endpoints());
+        this.client = KvClient.connect(config.endpoints(), config.tls());
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "agent");
             thread.setDaemon(true);

@@ -40,7 +40,8 @@ import java.util.stream.Stream;
  * <p>Every member gets etcd's server flags ({@code --name --data-dir --listen-client-urls ...}); only the command
  * in front of them depends on the {@link Implementation}. A member is ready when a gRPC Maintenance.Status on it
  * succeeds and reports a leader. Failures carry the tail of the member logs. A cluster restored from a snapshot is
- * {@link #create created}, {@link #restore restored} member by member, then {@link #startAll() started}.
+ * {@link #create created}, {@link #restore restored} member by member, then {@link #startAll() started}. A cluster
+ * {@link #start(Implementation, int, ClusterTls) started with TLS} gets etcd's TLS flags and {@code https://} URLs.
  */
 public final class Cluster implements AutoCloseable {
 
@@ -67,9 +68,11 @@ public final class Cluster implements AutoCloseable {
     private final List<String> extraFlags;
     /** Added to every member process's environment (e.g. GANTRY_JAVA_OPTS for a test-only server switch). */
     private final Map<String, String> environment;
+    private final ClusterTls tls;
 
     private Cluster(Implementation implementation, String host, int size, List<String> extraFlags,
-            Map<String, String> environment) throws IOException {
+            Map<String, String> environment, ClusterTls tls) throws IOException {
+        this.tls = tls;
         this.extraFlags = List.copyOf(extraFlags);
         this.environment = Map.copyOf(environment);
         this.implementation = implementation;
@@ -112,7 +115,20 @@ public final class Cluster implements AutoCloseable {
     /** As {@link #start(Implementation, String, int, List)}, with variables added to every member's environment. */
     public static Cluster start(Implementation implementation, String host, int size, List<String> extraFlags,
             Map<String, String> environment) {
-        Cluster cluster = create(implementation, host, size, extraFlags, environment);
+        return start(implementation, host, size, extraFlags, environment, ClusterTls.NONE);
+    }
+
+    /**
+     * A cluster whose members (and the harness's clients: {@link Member#channel()}, {@link Etcdctl#of},
+     * {@link MemberHttp}) use TLS as {@code tls} says, on {@code https://} URLs.
+     */
+    public static Cluster start(Implementation implementation, int size, ClusterTls tls) {
+        return start(implementation, IPV4_LOOPBACK, size, List.of(), Map.of(), tls);
+    }
+
+    private static Cluster start(Implementation implementation, String host, int size, List<String> extraFlags,
+            Map<String, String> environment, ClusterTls tls) {
+        Cluster cluster = create(implementation, host, size, extraFlags, environment, tls);
         try {
             cluster.startAll();
             return cluster;
@@ -164,7 +180,7 @@ public final class Cluster implements AutoCloseable {
             ports = freePorts(host, 3);
         } while (Arrays.stream(ports).anyMatch(usedPorts::contains));
         Arrays.stream(ports).forEach(usedPorts::add);
-        return new Member(name, host, ports[0], ports[1], ports[2], Files.createDirectory(root.resolve(name)));
+        return new Member(name, host, ports[0], ports[1], ports[2], Files.createDirectory(root.resolve(name)), tls);
     }
 
     private static String initialCluster(List<Member> members) {
@@ -176,16 +192,16 @@ public final class Cluster implements AutoCloseable {
      * their data directories first ({@link #restore}); {@link #startAll()} then starts them. The caller closes it.
      */
     public static Cluster create(Implementation implementation, int size) {
-        return create(implementation, IPV4_LOOPBACK, size, List.of(), Map.of());
+        return create(implementation, IPV4_LOOPBACK, size, List.of(), Map.of(), ClusterTls.NONE);
     }
 
     private static Cluster create(Implementation implementation, String host, int size, List<String> extraFlags,
-            Map<String, String> environment) {
+            Map<String, String> environment, ClusterTls tls) {
         if (size < 1) {
             throw new IllegalArgumentException("a cluster has at least one member, not " + size);
         }
         try {
-            return new Cluster(implementation, host, size, extraFlags, environment);
+            return new Cluster(implementation, host, size, extraFlags, environment, tls);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a cluster directory", e);
         }
@@ -220,6 +236,11 @@ public final class Cluster implements AutoCloseable {
 
     public Implementation implementation() {
         return implementation;
+    }
+
+    /** How the members secure their connections ({@link ClusterTls#NONE}: plain http). */
+    public ClusterTls tls() {
+        return tls;
     }
 
     public List<Member> members() {
@@ -382,7 +403,8 @@ public final class Cluster implements AutoCloseable {
                 "--initial-cluster-state", member.clusterState(),
                 "--initial-cluster-token", token,
                 "--heartbeat-interval", HEARTBEAT_MS,
-                "--election-timeout", ELECTION_MS), Stream.concat(gantryFlags(member), extraFlags.stream())).toList();
+                "--election-timeout", ELECTION_MS), Stream.of(tls.serverFlags().stream(), gantryFlags(member), extraFlags.stream())
+                .flatMap(flags -> flags)).toList();
     }
 
     /**

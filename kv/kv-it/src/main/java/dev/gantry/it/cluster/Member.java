@@ -28,6 +28,7 @@ public final class Member {
     private final int peerPort;
     private final int httpPort;
     private final Path dir;
+    private final ClusterTls tls;
     private final ManagedChannel channel;
     private volatile Process process;
     private volatile long id;
@@ -35,15 +36,15 @@ public final class Member {
     private volatile String initialCluster;
     private volatile String clusterState = "new";
 
-    Member(String name, String host, int clientPort, int peerPort, int httpPort, Path dir) {
+    Member(String name, String host, int clientPort, int peerPort, int httpPort, Path dir, ClusterTls tls) {
         this.name = name;
         this.host = host;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
         this.httpPort = httpPort;
         this.dir = dir;
-        this.channel = NettyChannelBuilder.forAddress(host, clientPort)
-                .usePlaintext()
+        this.tls = tls;
+        this.channel = NettyChannelBuilder.forAddress(host, clientPort, tls.channelCredentials())
                 .maxInboundMessageSize(Integer.MAX_VALUE)
                 .build();
     }
@@ -87,9 +88,14 @@ public final class Member {
         return url(httpPort);
     }
 
-    /** etcd-style URLs put IPv6 hosts in brackets: {@code http://[::1]:2379}. */
+    /** etcd-style URLs put IPv6 hosts in brackets: {@code http://[::1]:2379}; https when the cluster has TLS. */
     private String url(int port) {
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return tls.scheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** How this member's cluster secures its connections. */
+    public ClusterTls tls() {
+        return tls;
     }
 
     public Path dataDir() {
@@ -101,7 +107,7 @@ public final class Member {
         return dir.resolve(name + ".log");
     }
 
-    /** Plaintext channel to the member's client URL; usable across restarts (see {@link Cluster#restart}). */
+    /** Channel to the member's client URL (with the cluster's TLS); usable across restarts (see {@link Cluster#restart}). */
     public ManagedChannel channel() {
         return channel;
     }
