@@ -54,20 +54,13 @@ public class KvMemberProducer {
         String client = Urls.join(member.advertiseClientUrls());
         LOG.infof("Gantry server '%s' is up. etcd v3 endpoint: %s (try: etcdctl --endpoints=%s endpoint status -w table)",
                 member.name(), client, client);
-        LOG.infof("Web console: %s (REST API under /api/v1)", consoleUrl());
+        // The HTTP listener as GantryMain chose it: its scheme is https when the client side has TLS.
+        LOG.infof("Web console: %s (REST API under /api/v1)", GantryMain.httpUrl(flags(), member.config().listenClientUrls().get(0)).resolve("/"));
         // As etcd: a member removed from the cluster stops. Exit status 0, so that supervisors do not restart it.
         member.removed().thenRun(() -> {
             LOG.warn("this member has been removed from the cluster: shutting down");
             Quarkus.asyncExit(0);
         });
-    }
-
-    /** The HTTP listener ({@code --listen-http-urls}), as GantryMain configured Quarkus with it. */
-    static String consoleUrl() {
-        Config config = ConfigProvider.getConfig();
-        String host = config.getOptionalValue("quarkus.http.host", String.class).orElse("localhost");
-        int port = config.getOptionalValue("quarkus.http.port", Integer.class).orElse(2381);
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/";
     }
 
     /** The {@code gantry.<flag>} properties, keyed by flag name. */
