@@ -76,7 +76,7 @@ class QuickStartIT {
                     HttpResponse.BodyHandlers.ofString());
             return health.statusCode() == 200 && health.body().contains("\"health\":\"true\"");
         }, log);
-        assertThat(Files.readString(log)).contains("Gantry server 'default' is up");
+        assertThat(Files.readString(log)).as("the console's URL printed").contains("Web console: http://localhost:2381/");
 
         Command.Result submitted = run(demo.get(0));
         assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
