@@ -264,9 +264,16 @@ public final class KvClient implements AutoCloseable {
         return Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS << Math.min(attempt - 1, 10));
     }
 
-    /** Whether a failed call may go to another member: it did not reach a leader that could take it. */
+    /**
+     * Whether a failed call may go to another member: it did not reach a leader that could take it, or the connection
+     * died under it — grpc-java reports a write onto a connection the member's death just closed as
+     * {@code UNKNOWN: channel closed}, not UNAVAILABLE (jetcd retries it too). Such a write may have been applied:
+     * the class comment says why callers make writes that matter conditional.
+     */
     static boolean retryable(StatusRuntimeException e) {
-        return e.getStatus().getCode() == Status.Code.UNAVAILABLE;
+        Status status = e.getStatus();
+        return status.getCode() == Status.Code.UNAVAILABLE
+                || status.getCode() == Status.Code.UNKNOWN && "channel closed".equals(status.getDescription());
     }
 
     /** Runs a blocking call on the current member, moving to the next one on UNAVAILABLE until {@link #RETRY_FOR}. */
