@@ -48,13 +48,20 @@ public class Jobs {
         this.clock = clock;
     }
 
-    /** Stores a new PENDING task for a validated spec under a fresh id. */
+    /**
+     * Stores a new PENDING task for a validated spec under a fresh id. The client retries a txn whose answer was
+     * lost (UNAVAILABLE after a leader change) and it may have applied the first time: then the retry finds the key
+     * taken by this very task (same id, same creation instant), which is success, not a reason to try another id —
+     * that made a second job of one submit.
+     */
     public Task submit(TaskSpec spec, String submittedBy) {
         for (int i = 0; i < ATTEMPTS; i++) {
             String id = TaskIds.generate(spec.name());
             Task task = Task.submitted(id, spec, submittedBy, clock.instant());
-            TxnResult result = kv.txn().ifAbsent(Keys.task(id)).put(Keys.task(id), Json.write(task)).commit();
-            if (result.succeeded()) {
+            TxnResult result = kv.txn().ifAbsent(Keys.task(id)).put(Keys.task(id), Json.write(task))
+                    .elseGet(Keys.task(id)).commit();
+            if (result.succeeded() || result.elseGets().stream()
+                    .anyMatch(existing -> task(existing).createdAt().equals(task.createdAt()))) {
                 return task;
             }
         }
@@ -84,6 +91,9 @@ public class Jobs {
                 return cancelled;
             }
             current = result.elseGets().stream().findFirst(); // what changed it, read in the same round trip
+            if (current.map(Jobs::task).filter(cancelled::equals).isPresent()) {
+                return cancelled; // this very write: applied, but its answer was lost and the client retried it
+            }
         }
         throw ApiException.conflict("job " + id + " kept changing while being cancelled; try again");
     }

@@ -16,6 +16,7 @@ import dev.gantry.kv.api.etcd.MemberUpdateRequest;
 import dev.gantry.kv.api.etcd.MemberUpdateResponse;
 import dev.gantry.kv.api.etcd.MutinyClusterGrpc;
 import dev.gantry.kv.raft.KvMember;
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
@@ -78,5 +79,11 @@ public class ClusterService extends MutinyClusterGrpc.ClusterImplBase {
                 .thenCompose(admitted -> member.promoteMember(request.getID()))
                 .thenApply(change -> MemberPromoteResponse.newBuilder()
                         .setHeader(member.header()).addAllMembers(change.members()).build()));
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }

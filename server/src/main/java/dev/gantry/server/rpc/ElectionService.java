@@ -17,6 +17,7 @@ import dev.gantry.kv.concurrency.Elections;
 import dev.gantry.kv.raft.KvMember;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 
 /**
@@ -77,5 +78,11 @@ public class ElectionService extends ElectionGrpc.ElectionImplBase {
                 // closing an observation only cancels watches
             }
         }));
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }

@@ -25,6 +25,7 @@ import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.mvcc.KvApplier;
 import dev.gantry.kv.mvcc.RequestChecks;
 import dev.gantry.kv.raft.KvMember;
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
@@ -118,5 +119,11 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
         if (request.getSerializedSize() > member.maxRequestBytes()) {
             throw EtcdError.REQUEST_TOO_LARGE.exception();
         }
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }

@@ -21,6 +21,7 @@ import dev.gantry.kv.mvcc.MvccView;
 import dev.gantry.kv.raft.KvMember;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 
 /**
@@ -113,5 +114,11 @@ public class LeaseService extends LeaseGrpc.LeaseImplBase {
                 }
             }
         };
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }

@@ -12,6 +12,7 @@ import dev.gantry.kv.api.lock.UnlockResponse;
 import dev.gantry.kv.concurrency.Locks;
 import dev.gantry.kv.raft.KvMember;
 import io.grpc.stub.StreamObserver;
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 
 /**
@@ -38,5 +39,11 @@ public class LockService extends LockGrpc.LockImplBase {
         Caller caller = Caller.current();
         Calls.recipe(member, out, () -> RecipeAccess.key(member, caller, r.getKey())
                 .thenCompose(permitted -> locks.unlock(r)));
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }

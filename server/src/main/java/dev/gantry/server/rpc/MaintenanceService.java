@@ -31,6 +31,7 @@ import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.raft.KvMember;
 import dev.gantry.kv.snapshot.SnapshotStream;
 import io.grpc.Status;
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -205,5 +206,11 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
             throw Status.INVALID_ARGUMENT.withDescription("alarm type must be NOSPACE or CORRUPT, got "
                     + request.getAlarmValue()).asRuntimeException();
         }
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }

@@ -17,6 +17,7 @@ import dev.gantry.kv.raft.KvMember;
 import dev.gantry.kv.watch.WatchStream;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 
 /**
@@ -98,5 +99,11 @@ public class WatchService extends WatchGrpc.WatchImplBase {
             member.auth().check(view -> Access.checkRead(view, auth, key, create.getRangeEnd()));
             return CompletableFuture.completedFuture(null);
         });
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }

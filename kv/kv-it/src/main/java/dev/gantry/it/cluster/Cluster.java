@@ -56,6 +56,11 @@ public final class Cluster implements AutoCloseable {
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
     private static final String HEARTBEAT_MS = "100";
     private static final String ELECTION_MS = "1000";
+    /**
+     * Group ids of {@link #startIsolatable isolatable} members: 61001, 61002, ... in order of creation. They need
+     * not exist in /etc/group, and two clusters may share them: firewall rules name a member's ports too.
+     */
+    private static final int FIRST_GROUP_ID = 61000;
 
     private final Implementation implementation;
     private final Path root;
@@ -69,12 +74,16 @@ public final class Cluster implements AutoCloseable {
     /** Added to every member process's environment (e.g. GANTRY_JAVA_OPTS for a test-only server switch). */
     private final Map<String, String> environment;
     private final ClusterTls tls;
+    /** Whether each member runs in an OS group of its own ({@link #startIsolatable}). */
+    private final boolean ownGroups;
+    private int created;
 
     private Cluster(Implementation implementation, String host, int size, List<String> extraFlags,
-            Map<String, String> environment, ClusterTls tls) throws IOException {
+            Map<String, String> environment, ClusterTls tls, boolean ownGroups) throws IOException {
         this.tls = tls;
         this.extraFlags = List.copyOf(extraFlags);
         this.environment = Map.copyOf(environment);
+        this.ownGroups = ownGroups;
         this.implementation = implementation;
         this.root = Files.createTempDirectory("gantry-it-" + implementation + "-");
         this.token = "gantry-it-" + UUID.randomUUID();
@@ -115,7 +124,7 @@ public final class Cluster implements AutoCloseable {
     /** As {@link #start(Implementation, String, int, List)}, with variables added to every member's environment. */
     public static Cluster start(Implementation implementation, String host, int size, List<String> extraFlags,
             Map<String, String> environment) {
-        return start(implementation, host, size, extraFlags, environment, ClusterTls.NONE);
+        return start(create(implementation, host, size, extraFlags, environment, ClusterTls.NONE, false));
     }
 
     /**
@@ -123,12 +132,20 @@ public final class Cluster implements AutoCloseable {
      * {@link MemberHttp}) use TLS as {@code tls} says, on {@code https://} URLs.
      */
     public static Cluster start(Implementation implementation, int size, ClusterTls tls) {
-        return start(implementation, IPV4_LOOPBACK, size, List.of(), Map.of(), tls);
+        return start(create(implementation, IPV4_LOOPBACK, size, List.of(), Map.of(), tls, false));
     }
 
-    private static Cluster start(Implementation implementation, String host, int size, List<String> extraFlags,
-            Map<String, String> environment, ClusterTls tls) {
-        Cluster cluster = create(implementation, host, size, extraFlags, environment, tls);
+    /**
+     * As {@link #start(Implementation, int, List)}, with every member's process in an OS group of its own
+     * ({@code setpriv --regid}, which needs root): the group tells the member's sockets apart from every other
+     * process's on this host, so that a firewall rule ({@code iptables -m owner --gid-owner}) can cut the links
+     * between members, both ways or one way: network partitions on one machine. See {@link Member#groupId()}.
+     */
+    public static Cluster startIsolatable(Implementation implementation, int size, List<String> extraFlags) {
+        return start(create(implementation, IPV4_LOOPBACK, size, extraFlags, Map.of(), ClusterTls.NONE, true));
+    }
+
+    private static Cluster start(Cluster cluster) {
         try {
             cluster.startAll();
             return cluster;
@@ -180,7 +197,9 @@ public final class Cluster implements AutoCloseable {
             ports = freePorts(host, 3);
         } while (Arrays.stream(ports).anyMatch(usedPorts::contains));
         Arrays.stream(ports).forEach(usedPorts::add);
-        return new Member(name, host, ports[0], ports[1], ports[2], Files.createDirectory(root.resolve(name)), tls);
+        created++;
+        return new Member(name, host, ports[0], ports[1], ports[2], Files.createDirectory(root.resolve(name)), tls,
+                ownGroups ? FIRST_GROUP_ID + created : 0);
     }
 
     private static String initialCluster(List<Member> members) {
@@ -192,16 +211,16 @@ public final class Cluster implements AutoCloseable {
      * their data directories first ({@link #restore}); {@link #startAll()} then starts them. The caller closes it.
      */
     public static Cluster create(Implementation implementation, int size) {
-        return create(implementation, IPV4_LOOPBACK, size, List.of(), Map.of(), ClusterTls.NONE);
+        return create(implementation, IPV4_LOOPBACK, size, List.of(), Map.of(), ClusterTls.NONE, false);
     }
 
     private static Cluster create(Implementation implementation, String host, int size, List<String> extraFlags,
-            Map<String, String> environment, ClusterTls tls) {
+            Map<String, String> environment, ClusterTls tls, boolean ownGroups) {
         if (size < 1) {
             throw new IllegalArgumentException("a cluster has at least one member, not " + size);
         }
         try {
-            return new Cluster(implementation, host, size, extraFlags, environment, tls);
+            return new Cluster(implementation, host, size, extraFlags, environment, tls, ownGroups);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a cluster directory", e);
         }
@@ -425,7 +444,8 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void launch(Member member) {
-        List<String> command = Stream.concat(implementation.command().stream(), flags(member).stream()).toList();
+        List<String> command = Stream.of(inGroup(member), implementation.command(), flags(member))
+                .flatMap(List::stream).toList();
         try {
             Files.writeString(member.logFile(),
                     "==== " + Instant.now() + " starting " + member.name() + ": " + String.join(" ", command) + "\n",
@@ -440,6 +460,12 @@ public final class Cluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + member + ": " + String.join(" ", command), e);
         }
+    }
+
+    /** {@code setpriv} in front of the command of a member with a group of its own: it execs, so the pid stays. */
+    private static List<String> inGroup(Member member) {
+        return member.groupId() == 0 ? List.of()
+                : List.of("setpriv", "--regid=" + member.groupId(), "--clear-groups", "--");
     }
 
     private void awaitReady(Collection<Member> starting) {

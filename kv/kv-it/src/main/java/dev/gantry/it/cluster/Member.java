@@ -29,6 +29,8 @@ public final class Member {
     private final int httpPort;
     private final Path dir;
     private final ClusterTls tls;
+    /** The OS group its process runs in, 0 when it runs in the test's (see {@link Cluster#startIsolatable}). */
+    private final int groupId;
     private final ManagedChannel channel;
     private volatile Process process;
     private volatile long id;
@@ -36,8 +38,9 @@ public final class Member {
     private volatile String initialCluster;
     private volatile String clusterState = "new";
 
-    Member(String name, String host, int clientPort, int peerPort, int httpPort, Path dir, ClusterTls tls) {
+    Member(String name, String host, int clientPort, int peerPort, int httpPort, Path dir, ClusterTls tls, int groupId) {
         this.name = name;
+        this.groupId = groupId;
         this.host = host;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
@@ -86,6 +89,19 @@ public final class Member {
     /** Gantry's HTTP listener (health, REST); etcd members do not use it. */
     public String httpUrl() {
         return url(httpPort);
+    }
+
+    /** Every port it listens on: client, peer and (Gantry's) HTTP. */
+    public List<Integer> ports() {
+        return List.of(clientPort, peerPort, httpPort);
+    }
+
+    /**
+     * The OS group (gid) its process runs in, which no other process on this host shares, so that a firewall can
+     * tell its connections apart; 0 unless the cluster was {@link Cluster#startIsolatable started isolatable}.
+     */
+    public int groupId() {
+        return groupId;
     }
 
     /** etcd-style URLs put IPv6 hosts in brackets: {@code http://[::1]:2379}; https when the cluster has TLS. */

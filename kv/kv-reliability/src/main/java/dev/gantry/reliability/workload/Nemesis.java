@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +24,10 @@ import java.util.stream.Stream;
 
 /**
  * Injects one fault at a time, every {@code interval} (± half), and always heals it before the next: a killed
- * member is restarted, a paused one continued, a wiped one replaced. The leader is the target two times in three.
- * Faults are bounded by the harness's own waits (a restarted member must become ready), so a fault that does not
- * heal fails the run instead of hanging it.
+ * member is restarted, a paused one continued, a wiped one replaced, a partition's rules removed. The leader is
+ * the target two times in three. Faults are bounded by the harness's own waits (a restarted member must become
+ * ready), so a fault that does not heal fails the run instead of hanging it. Partitions take a {@link Firewall}
+ * and a cluster {@link Cluster#startIsolatable started isolatable}.
  */
 public final class Nemesis implements Runnable {
 
@@ -36,16 +36,22 @@ public final class Nemesis implements Runnable {
     private final Cluster cluster;
     private final Duration interval;
     private final Set<Fault> faults;
+    /** Null when no fault needs one. */
+    private final Firewall firewall;
     private final Map<Fault, AtomicInteger> injected = new EnumMap<>(Fault.class);
-    private final Set<Member> paused = ConcurrentHashMap.newKeySet();
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicInteger nextName;
     private volatile Throwable failure;
 
-    public Nemesis(Cluster cluster, Duration interval, Set<Fault> faults) {
+    /** {@code firewall} may be null when no fault {@link Fault#needsFirewall() needs one}. */
+    public Nemesis(Cluster cluster, Duration interval, Set<Fault> faults, Firewall firewall) {
+        if (firewall == null && faults.stream().anyMatch(Fault::needsFirewall)) {
+            throw new IllegalArgumentException("partitions need a firewall: " + faults);
+        }
         this.cluster = cluster;
         this.interval = interval;
         this.faults = faults;
+        this.firewall = firewall;
         for (Fault fault : Fault.values()) {
             injected.put(fault, new AtomicInteger());
         }
@@ -56,26 +62,36 @@ public final class Nemesis implements Runnable {
     public void run() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         List<Fault> choices = faults.stream().flatMap(f -> f == Fault.WIPE_READD ? Stream.of(f) : Stream.of(f, f, f)).toList();
-        // Every kind once first (in random order), so that even a short run has each; then kills and pauses three
+        // Every kind once first (in random order), so that even a short run has each; then the others three
         // times as often as replacements, which take longest.
         List<Fault> firsts = new ArrayList<>(faults);
         Collections.shuffle(firsts);
         try {
             for (int i = 0; !waitStop(interval.toMillis() / 2 + random.nextLong(interval.toMillis())); i++) {
-                Fault fault = i < firsts.size() ? firsts.get(i) : choices.get(random.nextInt(choices.size()));
-                Member target = target();
-                switch (fault) {
-                    case KILL -> kill(target);
-                    case PAUSE -> pause(target);
-                    case WIPE_READD -> wipeAndReadd(target);
-                }
-                injected.get(fault).incrementAndGet();
+                inject(i < firsts.size() ? firsts.get(i) : choices.get(random.nextInt(choices.size())));
             }
         } catch (Throwable t) {
             failure = t;
-        } finally {
-            paused.forEach(this::resume);
         }
+    }
+
+    /**
+     * Injects one fault into a member (the leader two times in three) and heals it before returning: for a
+     * caller with a schedule of its own, which may mix in faults of other parts of the system.
+     */
+    public void inject(Fault fault) {
+        if (!faults.contains(fault)) {
+            throw new IllegalArgumentException(fault + " is not one of this nemesis's faults " + faults);
+        }
+        Member target = target();
+        switch (fault) {
+            case KILL -> kill(target);
+            case PAUSE -> pause(target);
+            case WIPE_READD -> wipeAndReadd(target);
+            case PARTITION -> partition(target, true);
+            case ONE_WAY_PARTITION -> partition(target, false);
+        }
+        injected.get(fault).incrementAndGet();
     }
 
     /** Asks the nemesis to stop after its current fault (which it heals). */
@@ -120,17 +136,45 @@ public final class Nemesis implements Runnable {
 
     private void pause(Member member) {
         cluster.pause(member);
-        paused.add(member);
         try {
             hold(2500, 4000);
         } finally {
-            resume(member);
+            cluster.resume(member);
         }
     }
 
-    private void resume(Member member) {
-        cluster.resume(member);
-        paused.remove(member);
+    /**
+     * Cuts the member off from the others ({@link Firewall#cut}) for 3–6 s. When it leads, the fault must take:
+     * the others, no longer hearing it, elect another leader while it lasts (or the nemesis fails), which also
+     * proves that the firewall really cuts.
+     */
+    private void partition(Member member, boolean bothWays) {
+        List<Member> others = cluster.running().stream().filter(other -> other != member).toList();
+        boolean leads = others.stream().anyMatch(other -> leaderSeenBy(other) == member.id());
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ThreadLocalRandom.current().nextInt(3000, 6000));
+        try {
+            firewall.cut(member, others, bothWays);
+            if (leads) {
+                Await.until("the members cut off from their leader " + member.name() + " electing another one",
+                        Duration.ofSeconds(20), () -> {
+                            List<Long> seen = others.stream().map(this::leaderSeenBy).distinct().toList();
+                            return seen.size() == 1 && seen.getFirst() != 0 && seen.getFirst() != member.id()
+                                    ? Optional.of(true) : Optional.empty();
+                        }, () -> cluster.logTails(20));
+            }
+            hold(Math.max(0, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
+        } finally {
+            firewall.heal();
+        }
+    }
+
+    /** The leader the member names now; 0 when it names none or does not answer. */
+    private long leaderSeenBy(Member member) {
+        try {
+            return cluster.status(member).getLeader();
+        } catch (StatusRuntimeException e) {
+            return 0;
+        }
     }
 
     private void wipeAndReadd(Member victim) {
@@ -173,8 +217,12 @@ public final class Nemesis implements Runnable {
 
     /** How long a fault lasts: its duration, not a synchronisation. */
     private static void hold(int minMillis, int maxMillis) {
+        hold(ThreadLocalRandom.current().nextInt(minMillis, maxMillis));
+    }
+
+    private static void hold(long millis) {
         try {
-            Thread.sleep(ThreadLocalRandom.current().nextInt(minMillis, maxMillis));
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -35,7 +35,7 @@ class UnsafeLocalReadsIT {
         try (Cluster cluster = Cluster.start(Implementation.GANTRY, Cluster.IPV4_LOOPBACK, 3, List.of(),
                 Map.of("GANTRY_JAVA_OPTS", "-Dgantry.test.unsafe-local-reads=true"))) {
             for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-                Report report = new ReliabilityRun(cluster, settings).execute();
+                Report report = new ReliabilityRun(cluster, settings, null).execute();
                 System.out.println("unsafe local reads, attempt " + attempt + ": " + report.summary());
                 List<Anomaly> flagged = report.anomalies().stream()
                         .filter(a -> a.checker().equals(RegisterChecker.NAME)).toList();

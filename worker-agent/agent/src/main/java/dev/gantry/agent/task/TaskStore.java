@@ -43,10 +43,17 @@ public final class TaskStore {
      */
     public Outcome update(String taskId, int attempt, Fence fence, UnaryOperator<Task> change) {
         String key = Keys.task(taskId);
+        String written = null;
         for (int i = 0; i < TRIES; i++) {
             Kv kv = client.get(key).orElse(null);
             if (kv == null) {
                 return Outcome.GONE;
+            }
+            if (kv.value().equals(written)) {
+                // The last txn applied, but its answer was lost and the client's retry of it failed its compare:
+                // it is this update that changed the task (taken for a concurrent change, it made a started task
+                // look FENCED, so its process was never started and it stayed RUNNING for good).
+                return Outcome.WRITTEN;
             }
             Task task = Json.read(kv.value(), Task.class);
             if (task.attempt() != attempt || !fence.node().equals(task.node()) || task.status().isTerminal()) {
@@ -61,8 +68,9 @@ public final class TaskStore {
             if (next == task) {
                 return Outcome.WRITTEN;
             }
+            written = Json.write(next);
             Txn txn = client.txn().ifModRevision(key, kv.modRevision()).ifLease(fence.nodeKey(), fence.leaseId())
-                    .put(key, Json.write(next)).elseGet(fence.nodeKey());
+                    .put(key, written).elseGet(fence.nodeKey());
             if (next.status().isTerminal() || next.status() == TaskStatus.PENDING) {
                 txn.delete(Keys.assignment(fence.node(), taskId));
             }
