@@ -2,6 +2,7 @@ package dev.gantry.server;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.util.Arrays;
@@ -13,6 +14,8 @@ import dev.gantry.agent.AgentCommand;
 import dev.gantry.cli.Cli;
 import dev.gantry.kv.cluster.MemberConfig;
 import dev.gantry.kv.cluster.Urls;
+import dev.gantry.kv.tls.TransportSecurity;
+import dev.gantry.server.tls.TlsSettings;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 
@@ -73,8 +76,27 @@ public final class GantryMain {
               --scheduler on|off                   run the job scheduler in this server (default on); every
                                                    server runs one, the one elected through
                                                    /election/scheduler places tasks (docs/scheduler.md)
+              --agent on|off                       run a worker agent for this host inside the server, so that
+                                                   it runs jobs itself (default: on for a single-member cluster,
+                                                   the embedded default; off otherwise: GPU hosts run
+                                                   'gantry agent'). Its work dir is DATA-DIR/agent
               --scheduler-election on|off          for tests only: off schedules without being elected, so
                                                    that only the claim txn's compares protect (default on)
+
+            TLS (etcd's flags; PEM files; docs/operations.md, "TLS"). With a certificate the client
+            and HTTP URLs must be https://; so must the peer URLs with a peer certificate:
+              --cert-file FILE --key-file FILE     this member's certificate and (unencrypted) key for clients
+              --trusted-ca-file FILE               the CA of client certificates: clients must present one
+                                                   signed by it (as in etcd, this alone requires them)
+              --client-cert-auth                   require client certificates (needs --trusted-ca-file)
+              --auto-tls                           no certificate given: make a self-signed one under the
+                                                   data dir (clients skip verification: etcdctl 3.4
+                                                   --insecure-transport=false --insecure-skip-tls-verify)
+              --peer-cert-file FILE --peer-key-file FILE --peer-trusted-ca-file FILE
+              --peer-client-cert-auth --peer-auto-tls
+                                                   the same between members (Raft and everything else on the
+                                                   peer port). Plain http stays the default; on an address
+                                                   other machines can reach, the log warns that it is unencrypted
 
             The initial-cluster flags only matter the first time a data directory is used: a member
             restarted on its data directory rejoins its cluster. URLs may be IPv6: http://[::1]:2379.
@@ -103,7 +125,7 @@ public final class GantryMain {
                 return;
             }
             config = MemberConfig.parse(flags);
-            for (String onOff : new String[] {"scheduler", "scheduler-election"}) {
+            for (String onOff : new String[] {"scheduler", "scheduler-election", "agent"}) {
                 String value = flags.get(onOff);
                 if (value != null && !value.equals("on") && !value.equals("off")) {
                     throw new IllegalArgumentException("--" + onOff + " must be 'on' or 'off', not '" + value + "'");
@@ -129,7 +151,8 @@ public final class GantryMain {
             checkFree("listen-client-urls", client);
             checkFree("listen-peer-urls", config.listenPeerUrls().get(0));
             checkFree("listen-http-urls", http);
-        } catch (IllegalArgumentException e) {
+            TlsSettings.apply(config, http);
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
             fail(System.err, e.getMessage());
             return;
         }
@@ -184,6 +207,8 @@ public final class GantryMain {
             int eq = body.indexOf('=');
             if (eq >= 0) {
                 flags.put(body.substring(0, eq), body.substring(eq + 1));
+            } else if (TransportSecurity.BOOLEAN_FLAGS.contains(body)) {
+                flags.put(body, "true"); // as Go's boolean flags: --client-cert-auth, or --client-cert-auth=false
             } else if (i + 1 < args.length) {
                 flags.put(body, args[++i]);
             } else {
@@ -202,7 +227,9 @@ public final class GantryMain {
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
             "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count",
             "experimental-watch-progress-notify-interval", "auto-compaction-mode", "auto-compaction-retention",
-            "quota-backend-bytes", "scheduler", "scheduler-election");
+            "quota-backend-bytes", "scheduler", "scheduler-election", "agent",
+            "cert-file", "key-file", "trusted-ca-file", "client-cert-auth", "auto-tls",
+            "peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "peer-client-cert-auth", "peer-auto-tls");
 
     private static void fail(PrintStream err, String message) {
         err.println("gantry server: " + message);

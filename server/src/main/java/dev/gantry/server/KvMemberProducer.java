@@ -54,6 +54,8 @@ public class KvMemberProducer {
         String client = Urls.join(member.advertiseClientUrls());
         LOG.infof("Gantry server '%s' is up. etcd v3 endpoint: %s (try: etcdctl --endpoints=%s endpoint status -w table)",
                 member.name(), client, client);
+        // The HTTP listener as GantryMain chose it: its scheme is https when the client side has TLS.
+        LOG.infof("Web console: %s (REST API under /api/v1)", GantryMain.httpUrl(flags(), member.config().listenClientUrls().get(0)).resolve("/"));
         // As etcd: a member removed from the cluster stops. Exit status 0, so that supervisors do not restart it.
         member.removed().thenRun(() -> {
             LOG.warn("this member has been removed from the cluster: shutting down");
@@ -62,7 +64,7 @@ public class KvMemberProducer {
     }
 
     /** The {@code gantry.<flag>} properties, keyed by flag name. */
-    static Map<String, String> flags() {
+    public static Map<String, String> flags() {
         Config config = ConfigProvider.getConfig();
         Map<String, String> flags = new LinkedHashMap<>();
         for (String flag : GantryMain.KNOWN_FLAGS) {

@@ -80,7 +80,7 @@ public class NodesResource {
         return new Stored(node, state, assignments);
     }
 
-    private static NodeView view(String id, String nodeJson, NodeState state, List<Assignment> assignments) {
+    static NodeView view(String id, String nodeJson, NodeState state, List<Assignment> assignments) {
         if (nodeJson == null) {
             return NodeView.of(id, null, state, assignments);
         }

@@ -12,10 +12,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import javax.net.ssl.SSLException;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.gantry.job.Json;
+import dev.gantry.kv.client.TlsOptions;
 
 /**
  * The REST API ({@code /api/v1}) over {@link HttpClient}. An error answer becomes a {@link CommandFailed} with
@@ -23,9 +26,10 @@ import dev.gantry.job.Json;
  */
 final class ApiClient {
     private final URI server;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
 
-    ApiClient(String server) {
+    /** {@code https://} servers are verified as {@code tls} says; {@code http://} ones take no TLS files. */
+    ApiClient(String server, TlsOptions tls) {
         try {
             URI uri = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
             if (uri.getScheme() == null || uri.getHost() == null) {
@@ -35,6 +39,14 @@ final class ApiClient {
         } catch (IllegalArgumentException e) {
             throw new UsageError("--server must be a URL like http://localhost:2381, not '" + server + "'");
         }
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (this.server.getScheme().equals("https")) {
+            http.sslContext(tls.sslContext());
+        } else if (!tls.isEmpty()) {
+            throw new UsageError("--server " + server + " is plain http, but TLS files (--cacert, --cert) were given: "
+                    + "write it https://");
+        }
+        this.http = http.build();
     }
 
     JsonNode get(String path) {
@@ -91,6 +103,9 @@ final class ApiClient {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw new CommandFailed("cannot reach the Gantry server at " + server + " (is it running? set --server or GANTRY_SERVER)");
+        } catch (SSLException e) {
+            throw new CommandFailed("TLS with " + server + " failed: " + e.getMessage()
+                    + " (check --cacert, and --cert/--key if the server requires a client certificate)");
         } catch (IOException e) {
             throw new CommandFailed("request to " + server + " failed: " + e);
         } catch (InterruptedException e) {

@@ -1,14 +1,19 @@
 package dev.gantry.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
 import java.util.Set;
+import java.util.TreeMap;
 
 import dev.gantry.job.Json;
+import dev.gantry.kv.client.TlsOptions;
 
 /**
  * {@code gantry job|node|config|kv ...}: the command line client. REST commands talk to {@code --server}
@@ -16,7 +21,9 @@ import dev.gantry.job.Json;
  * (default http://localhost:2379, or $GANTRY_ENDPOINTS). Exit status: 0 done, 1 refused or failed, 2 usage.
  */
 public final class Cli {
-    public static final Set<String> GROUPS = Set.of("job", "node", "config", "kv");
+    /** The command groups, in the order the usage lists them. */
+    private static final List<String> GROUP_ORDER = List.of("job", "node", "config", "kv");
+    public static final Set<String> GROUPS = Set.copyOf(GROUP_ORDER);
 
     static final String USAGE = """
             Usage: gantry <job|node|config|kv> <command> [flags]
@@ -32,6 +39,11 @@ public final class Cli {
               --server URL      the REST API (default http://localhost:2381, env GANTRY_SERVER)
               --endpoints URLS  etcd v3 endpoints for 'kv' (default http://localhost:2379, env GANTRY_ENDPOINTS)
               -o json|table     output format (default table)
+              --cacert FILE     for https:// servers: the CA that signed their certificates
+                                (default: the JDK's trusted CAs; env GANTRY_CACERT)
+              --cert FILE --key FILE
+                                a client certificate and key, for servers that require one
+                                (--client-cert-auth; env GANTRY_CERT, GANTRY_KEY)
 
             Run 'gantry <group> <command> --help' for a command's flags.
             Exit status: 0 done, 1 refused by the server or unreachable, 2 bad usage.
@@ -50,13 +62,7 @@ public final class Cli {
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         Context context = new Context(out, err, env, Instant.now());
         try {
-            switch (group) {
-                case "job" -> new JobCommands(context).run(rest);
-                case "node" -> new NodeCommands(context).run(rest);
-                case "config" -> new ConfigCommands(context).run(rest);
-                case "kv" -> new KvCommands(context).run(rest);
-                default -> throw new UsageError("unknown command group '" + group + "'");
-            }
+            group(group, context).run(rest);
             return 0;
         } catch (UsageError e) {
             err.println("gantry " + group + ": " + e.getMessage());
@@ -69,13 +75,39 @@ public final class Cli {
         }
     }
 
+    private static Group group(String name, Context context) {
+        return switch (name) {
+            case "job" -> new JobCommands(context);
+            case "node" -> new NodeCommands(context);
+            case "config" -> new ConfigCommands(context);
+            case "kv" -> new KvCommands(context);
+            default -> throw new UsageError("unknown command group '" + name + "'");
+        };
+    }
+
+    /**
+     * Every help text by command line, in order: {@code ""} (this usage), then each group ({@code "job"}) followed by
+     * its commands in alphabetical order ({@code "job cancel"}). docs/cli-reference.md is generated from them.
+     */
+    public static SequencedMap<String, String> helpTexts() {
+        SequencedMap<String, String> texts = new LinkedHashMap<>();
+        texts.put("", USAGE);
+        Context context = new Context(System.out, System.err, Map.of(), Instant.now());
+        for (String name : GROUP_ORDER) {
+            Group group = group(name, context);
+            texts.put(name, group.usage);
+            new TreeMap<>(group.usages).forEach((command, usage) -> texts.put(name + " " + command, usage));
+        }
+        return texts;
+    }
+
     static boolean isHelp(String arg) {
         return arg.equals("-h") || arg.equals("--help") || arg.equals("help");
     }
 
     /** What every command gets: its streams, the environment, and the global flags once parsed. */
     static final class Context {
-        static final Set<String> GLOBAL_VALUE_FLAGS = Set.of("server", "endpoints", "o", "output");
+        static final Set<String> GLOBAL_VALUE_FLAGS = Set.of("server", "endpoints", "o", "output", "cacert", "cert", "key");
 
         final PrintStream out;
         final PrintStream err;
@@ -101,7 +133,24 @@ public final class Cli {
             if (server == null) {
                 server = env.getOrDefault("GANTRY_SERVER", "http://localhost:2381");
             }
-            return new ApiClient(server);
+            return new ApiClient(server, tls(args));
+        }
+
+        /** etcdctl's {@code --cacert --cert --key} (or $GANTRY_CACERT, $GANTRY_CERT, $GANTRY_KEY), read and checked. */
+        TlsOptions tls(Args args) {
+            try {
+                TlsOptions tls = new TlsOptions(file(args, "cacert", "GANTRY_CACERT"), file(args, "cert", "GANTRY_CERT"),
+                        file(args, "key", "GANTRY_KEY"));
+                tls.check();
+                return tls;
+            } catch (IllegalArgumentException e) {
+                throw new UsageError(e.getMessage());
+            }
+        }
+
+        private Path file(Args args, String flag, String variable) {
+            String value = args.has(flag) ? args.value(flag) : env.get(variable);
+            return value == null || value.isBlank() ? null : Path.of(value);
         }
 
         String endpoints(Args args) {

@@ -15,7 +15,8 @@ final class ConfigCommands extends Cli.Group {
               get [KEY]       show config
               set KEY JSON    store a JSON value
 
-            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
+            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table,
+            --cacert FILE, --cert FILE --key FILE for an https:// server (as etcdctl's).
             """;
     private static final Map<String, String> USAGES = Map.of(
             "get", """

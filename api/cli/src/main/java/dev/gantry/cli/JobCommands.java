@@ -29,7 +29,8 @@ final class JobCommands extends Cli.Group {
               events   a job's timeline
               logs     a job's output (-f follows it)
 
-            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
+            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table,
+            --cacert FILE, --cert FILE --key FILE for an https:// server (as etcdctl's).
             Run 'gantry job <command> --help' for its flags.
             """;
     private static final Map<String, String> USAGES = Map.of(

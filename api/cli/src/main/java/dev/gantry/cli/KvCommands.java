@@ -9,6 +9,7 @@ import dev.gantry.job.Json;
 import dev.gantry.kv.client.Kv;
 import dev.gantry.kv.client.KvClient;
 import dev.gantry.kv.client.KvException;
+import dev.gantry.kv.client.TlsOptions;
 import dev.gantry.kv.client.Watch;
 import dev.gantry.kv.client.WatchEvent;
 import dev.gantry.kv.client.WatchListener;
@@ -23,7 +24,8 @@ final class KvCommands extends Cli.Group {
               del KEY [--prefix]     delete
               watch KEY [--prefix]   follow changes
 
-            Global flags: --endpoints URLS (default http://localhost:2379, env GANTRY_ENDPOINTS), -o json|table.
+            Global flags: --endpoints URLS (default http://localhost:2379, env GANTRY_ENDPOINTS), -o json|table,
+            --cacert FILE, --cert FILE --key FILE for https:// endpoints (as etcdctl's).
             """;
     private static final Map<String, String> USAGES = Map.of(
             "get", """
@@ -67,7 +69,8 @@ final class KvCommands extends Cli.Group {
         if (command.equals("put") && prefix) {
             throw new UsageError("put takes no --prefix");
         }
-        try (KvClient kv = KvClient.connect(context.endpoints(args))) {
+        TlsOptions tls = context.tls(args);
+        try (KvClient kv = KvClient.connect(context.endpoints(args), tls)) {
             switch (command) {
                 case "get" -> get(kv, output, key, prefix);
                 case "put" -> output.out.println("OK (revision " + kv.put(key, positionals.get(1)) + ")");

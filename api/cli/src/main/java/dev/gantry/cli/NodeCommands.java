@@ -24,7 +24,8 @@ final class NodeCommands extends Cli.Group {
               drain      no new tasks; running ones finish
               uncordon   schedulable again
 
-            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table.
+            Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table,
+            --cacert FILE, --cert FILE --key FILE for an https:// server (as etcdctl's).
             """;
     private static final Map<String, String> USAGES = Map.of(
             "ls", """

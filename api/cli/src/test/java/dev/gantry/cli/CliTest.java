@@ -48,6 +48,16 @@ class CliTest {
     }
 
     @Test
+    void tlsFilesAreCheckedBeforeAnyRequest() {
+        Result missing = run(Map.of(), "node", "ls", "--server", "https://127.0.0.1:1", "--cacert", "/no/such/ca.pem");
+        assertThat(missing.exit).isEqualTo(2);
+        assertThat(missing.err).contains("--cacert /no/such/ca.pem: no such file");
+        Result halfAPair = run(Map.of("GANTRY_CERT", "/some/cert.pem"), "kv", "get", "k");
+        assertThat(halfAPair.exit).isEqualTo(2);
+        assertThat(halfAPair.err).contains("--cert and --key go together");
+    }
+
+    @Test
     void anUnreachableServerExitsOneAndSaysWhere() throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {

@@ -132,7 +132,7 @@ public final class Scheduler implements AutoCloseable {
                 return;
             }
             Fence fence = fence();
-            metrics.leader.set(fence == null ? 0 : 1);
+            metrics.leading(fence != null);
             if (fence == null || closed) {
                 continue;
             }
@@ -147,7 +147,10 @@ public final class Scheduler implements AutoCloseable {
 
     private boolean startWatching() {
         try {
-            tasks = new Informer<>(client, Keys.TASKS, v -> Json.read(v, Task.class)).addListener((k, b, a) -> wake()).start();
+            tasks = new Informer<>(client, Keys.TASKS, v -> Json.read(v, Task.class)).addListener((k, b, a) -> {
+                metrics.taskChanged(b == null ? null : b.value(), a == null ? null : a.value());
+                wake();
+            }).start();
             nodes = new Informer<>(client, Keys.NODES, v -> Json.read(v, Node.class)).addListener((k, b, a) -> wake()).start();
             nodeStates = new Informer<>(client, Keys.NODE_STATES, v -> Json.read(v, NodeState.class))
                     .addListener((k, b, a) -> wake()).start();
@@ -194,11 +197,11 @@ public final class Scheduler implements AutoCloseable {
         if (!view.orphaned().isEmpty()) {
             failover.requeueLost(view.orphaned(), fence);
         }
-        metrics.pending.set(view.pending().size());
+        Instant now = Instant.now();
+        metrics.observed(view, now);
         if (view.pending().isEmpty()) {
             return;
         }
-        Instant now = Instant.now();
         Placement placement = new Placement(List.copyOf(view.nodes().values()));
         Map<NodeCapacity, List<TaskUpdate>> byNode = new LinkedHashMap<>();
         List<TaskUpdate> reasons = new ArrayList<>();

@@ -77,5 +77,14 @@ public class MetricsResource {
                 m.failedLost());
         out.counter("gantry_scheduler_reason_writes_total", "Pending reasons written (only when they change).", m.reasonWrites());
         out.counter("gantry_scheduler_passes_total", "Scheduling passes run.", m.passes());
+        out.gauge("gantry_scheduler_oldest_pending_seconds",
+                "How long the longest-waiting pending task had been PENDING at the last pass (leader only).", m.oldestPendingSeconds());
+        out.gauge("gantry_scheduler_nodes", "Nodes (live agents) at the last pass, in any operator state (leader only).", m.nodes());
+        out.counter("gantry_scheduler_nodes_lost_total",
+                "Nodes whose agent vanished (lease ended) while schedulable; cordoned or draining ones are not counted.", m.nodesLost());
+        Map<String, Long> finished = new TreeMap<>();
+        m.finished().forEach((status, count) -> finished.put("status=\"" + status + "\"", count));
+        out.counters("gantry_scheduler_tasks_finished_total",
+                "Tasks this server saw reach a final status since it started (every server counts them).", finished);
     }
 }

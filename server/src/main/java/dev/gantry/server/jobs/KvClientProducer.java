@@ -8,6 +8,7 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 import dev.gantry.kv.client.KvClient;
+import dev.gantry.server.tls.ClientTls;
 
 /**
  * The job layer's one {@link KvClient} in this server (REST API, scheduler): connected to this server's own
@@ -24,10 +25,11 @@ public class KvClientProducer {
                 .orElse("http://localhost:2379");
     }
 
+    /** With TLS as this member serves it (the client side's certificate when client certificates are required). */
     @Produces
     @Singleton
-    KvClient kvClient() {
-        return KvClient.connect(endpoints());
+    KvClient kvClient(ClientTls tls) {
+        return KvClient.connect(endpoints(), tls.clientOptions());
     }
 
     void close(@Disposes KvClient client) {

@@ -3,10 +3,13 @@ package dev.gantry.server.rpc;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import dev.gantry.kv.api.raft.RequestAuth;
+import dev.gantry.kv.auth.Access;
 import dev.gantry.kv.mvcc.EtcdException;
 import dev.gantry.kv.raft.KvMember;
 import io.grpc.Status;
@@ -69,6 +72,34 @@ final class Calls {
                 out.onCompleted();
             }
         }, call);
+    }
+
+    /**
+     * Runs {@code call} as the caller's user ({@link dev.gantry.kv.auth.Authenticator#as}): with the
+     * {@link RequestAuth} its token (or certificate) gives, again if auth changed meanwhile.
+     */
+    static <T> CompletableFuture<T> as(KvMember member, Caller caller, Function<RequestAuth, CompletableFuture<T>> call) {
+        return member.auth().as(caller.token(), caller.certificateUser(), call);
+    }
+
+    /**
+     * Completes if the caller may do what only root may (with auth disabled, anyone), as this member's store says
+     * now; etcd checks these at its API layer too (defragment, snapshot, hashes, membership changes).
+     */
+    static CompletableFuture<Void> admin(KvMember member, Caller caller) {
+        return as(member, caller, auth -> {
+            member.auth().check(view -> Access.checkAdmin(view, auth));
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
+    /** A status as Go's gRPC prints it, which etcd 3.4 puts in a watch's cancel reason and etcdctl shows as is. */
+    static String goText(Status status) {
+        StringBuilder code = new StringBuilder();
+        for (String part : status.getCode().name().split("_")) {
+            code.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return "rpc error: code = " + code + " desc = " + status.getDescription();
     }
 
     /** Completes when the client cancels the call (or goes away). */

@@ -22,7 +22,7 @@ import io.smallrye.mutiny.Uni;
 
 /**
  * etcd's Cluster service. Membership changes are Raft entries; each answer lists the members as they were right
- * after the change was applied.
+ * after the change was applied. With auth enabled, only root may change membership (checked here, as etcd does).
  */
 @GrpcService
 public class ClusterService extends MutinyClusterGrpc.ClusterImplBase {
@@ -44,7 +44,9 @@ public class ClusterService extends MutinyClusterGrpc.ClusterImplBase {
 
     @Override
     public Uni<MemberAddResponse> memberAdd(MemberAddRequest request) {
-        return Calls.unary(member, () -> member.addMember(request.getPeerURLsList(), request.getIsLearner())
+        Caller caller = Caller.current();
+        return Calls.unary(member, () -> Calls.admin(member, caller)
+                .thenCompose(admitted -> member.addMember(request.getPeerURLsList(), request.getIsLearner()))
                 .thenApply(added -> MemberAddResponse.newBuilder()
                         .setHeader(member.header())
                         .setMember(added.member())
@@ -54,21 +56,27 @@ public class ClusterService extends MutinyClusterGrpc.ClusterImplBase {
 
     @Override
     public Uni<MemberRemoveResponse> memberRemove(MemberRemoveRequest request) {
-        return Calls.unary(member, () -> member.removeMember(request.getID())
+        Caller caller = Caller.current();
+        return Calls.unary(member, () -> Calls.admin(member, caller)
+                .thenCompose(admitted -> member.removeMember(request.getID()))
                 .thenApply(change -> MemberRemoveResponse.newBuilder()
                         .setHeader(member.header()).addAllMembers(change.members()).build()));
     }
 
     @Override
     public Uni<MemberUpdateResponse> memberUpdate(MemberUpdateRequest request) {
-        return Calls.unary(member, () -> member.updateMember(request.getID(), request.getPeerURLsList())
+        Caller caller = Caller.current();
+        return Calls.unary(member, () -> Calls.admin(member, caller)
+                .thenCompose(admitted -> member.updateMember(request.getID(), request.getPeerURLsList()))
                 .thenApply(change -> MemberUpdateResponse.newBuilder()
                         .setHeader(member.header()).addAllMembers(change.members()).build()));
     }
 
     @Override
     public Uni<MemberPromoteResponse> memberPromote(MemberPromoteRequest request) {
-        return Calls.unary(member, () -> member.promoteMember(request.getID())
+        Caller caller = Caller.current();
+        return Calls.unary(member, () -> Calls.admin(member, caller)
+                .thenCompose(admitted -> member.promoteMember(request.getID()))
                 .thenApply(change -> MemberPromoteResponse.newBuilder()
                         .setHeader(member.header()).addAllMembers(change.members()).build()));
     }

@@ -20,7 +20,10 @@ import io.grpc.stub.StreamObserver;
 import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 
-/** etcd's Election service (what jetcd's Election client calls). */
+/**
+ * etcd's Election service (what jetcd's Election client calls). With auth enabled, the caller needs permission on
+ * the election's keys ({@link RecipeAccess}).
+ */
 @GrpcService
 public class ElectionService extends ElectionGrpc.ElectionImplBase {
     @Inject
@@ -30,30 +33,44 @@ public class ElectionService extends ElectionGrpc.ElectionImplBase {
 
     @Override
     public void campaign(CampaignRequest r, StreamObserver<CampaignResponse> out) {
+        Caller caller = Caller.current();
         CompletableFuture<Void> cancelled = Calls.cancellation(out);
-        Calls.recipe(member, out, () -> elections.campaign(r, cancelled));
+        Calls.recipe(member, out, () -> RecipeAccess.queue(member, caller, r.getName(), r.getLease())
+                .thenCompose(permitted -> elections.campaign(r, cancelled)));
     }
 
     @Override
     public void proclaim(ProclaimRequest r, StreamObserver<ProclaimResponse> out) {
-        Calls.recipe(member, out, () -> elections.proclaim(r));
+        Caller caller = Caller.current();
+        Calls.recipe(member, out, () -> RecipeAccess.key(member, caller, r.getLeader().getKey())
+                .thenCompose(permitted -> elections.proclaim(r)));
     }
 
     @Override
     public void leader(LeaderRequest r, StreamObserver<LeaderResponse> out) {
-        Calls.recipe(member, out, () -> elections.leader(r.getName()));
+        Caller caller = Caller.current();
+        Calls.recipe(member, out, () -> RecipeAccess.observe(member, caller, r.getName())
+                .thenCompose(permitted -> elections.leader(r.getName())));
     }
 
     @Override
     public void resign(ResignRequest r, StreamObserver<ResignResponse> out) {
-        Calls.recipe(member, out, () -> elections.resign(r));
+        Caller caller = Caller.current();
+        Calls.recipe(member, out, () -> RecipeAccess.key(member, caller, r.getLeader().getKey())
+                .thenCompose(permitted -> elections.resign(r)));
     }
 
     @Override
     public void observe(LeaderRequest r, StreamObserver<LeaderResponse> out) {
+        Caller caller = Caller.current();
         ServerCallStreamObserver<LeaderResponse> call = (ServerCallStreamObserver<LeaderResponse>) out;
-        CompletableFuture<AutoCloseable> observation = member.started().thenApply(started -> elections.observe(
-                r.getName(), call::onNext, error -> call.onError(Calls.toStatus(error))));
+        CompletableFuture<AutoCloseable> observation = member.started()
+                .thenCompose(started -> RecipeAccess.observe(member, caller, r.getName()))
+                .thenApply(permitted -> elections.observe(r.getName(), call::onNext, error -> call.onError(Calls.toStatus(error))));
+        observation.exceptionally(refused -> {
+            call.onError(Calls.toStatus(refused));
+            return null;
+        });
         call.setOnCancelHandler(() -> observation.thenAccept(o -> {
             try {
                 o.close();

@@ -20,6 +20,7 @@ import dev.gantry.kv.api.etcd.TxnRequest;
 import dev.gantry.kv.api.etcd.TxnResponse;
 import dev.gantry.kv.api.raft.Command;
 import dev.gantry.kv.api.raft.CommandResult;
+import dev.gantry.kv.auth.Access;
 import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.mvcc.KvApplier;
 import dev.gantry.kv.mvcc.RequestChecks;
@@ -32,7 +33,8 @@ import io.smallrye.mutiny.Uni;
  * etcd's KV service. Validates each request at the edge (as etcd's {@code v3rpc/key.go}), sends writes
  * through Raft and serves reads from the local store — after a read-index round unless the request is
  * {@code serializable}. Read-only txns take the read path, as in etcd. Puts and txns with puts pass the
- * space quota check first ({@link KvMember#execute}).
+ * space quota check first ({@link KvMember#execute}). With auth enabled, reads are checked against the caller's
+ * permissions on the view they read, writes as their entry is applied ({@link Access}).
  */
 @GrpcService
 public class KvService extends MutinyKVGrpc.KVImplBase {
@@ -41,29 +43,35 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
 
     @Override
     public Uni<RangeResponse> range(RangeRequest r) {
+        Caller caller = Caller.current();
         return Calls.unary(member, () -> {
             RequestChecks.checkRange(r);
-            return member.read(!r.getSerializable(), view -> KvApplier.range(view, r))
+            return Calls.as(member, caller, auth -> member.read(!r.getSerializable(), view -> {
+                        Access.checkRead(view, auth, r.getKey(), r.getRangeEnd());
+                        return KvApplier.range(view, r);
+                    }))
                     .thenApply(resp -> resp.toBuilder().setHeader(header(resp.getHeader())).build());
         });
     }
 
     @Override
     public Uni<PutResponse> put(PutRequest r) {
+        Caller caller = Caller.current();
         return Calls.unary(member, () -> {
             checkSize(r);
             RequestChecks.checkPut(r);
-            return propose(Command.newBuilder().setPut(r).build())
+            return propose(caller, Command.newBuilder().setPut(r))
                     .thenApply(result -> result.getPut().toBuilder().setHeader(header(result.getPut().getHeader())).build());
         });
     }
 
     @Override
     public Uni<DeleteRangeResponse> deleteRange(DeleteRangeRequest r) {
+        Caller caller = Caller.current();
         return Calls.unary(member, () -> {
             checkSize(r);
             RequestChecks.checkDelete(r);
-            return propose(Command.newBuilder().setDeleteRange(r).build())
+            return propose(caller, Command.newBuilder().setDeleteRange(r))
                     .thenApply(result -> result.getDeleteRange().toBuilder()
                             .setHeader(header(result.getDeleteRange().getHeader())).build());
         });
@@ -71,21 +79,32 @@ public class KvService extends MutinyKVGrpc.KVImplBase {
 
     @Override
     public Uni<TxnResponse> txn(TxnRequest r) {
+        Caller caller = Caller.current();
         return Calls.unary(member, () -> {
             checkSize(r);
             RequestChecks.checkTxn(r, member.maxTxnOps());
             CompletableFuture<TxnResponse> resp = KvApplier.isReadOnly(r)
-                    ? member.read(true, view -> KvApplier.txn(view, r))
-                    : propose(Command.newBuilder().setTxn(r).build()).thenApply(CommandResult::getTxn);
+                    ? Calls.as(member, caller, auth -> member.read(true, view -> {
+                        Access.checkTxn(view, auth, r);
+                        return KvApplier.txn(view, r);
+                    }))
+                    : propose(caller, Command.newBuilder().setTxn(r)).thenApply(CommandResult::getTxn);
             return resp.thenApply(t -> t.toBuilder().setHeader(header(t.getHeader())).build());
         });
     }
 
+    /** Only root may compact once auth is enabled (as etcd 3.7 hardened it; 3.4 let anyone). */
     @Override
     public Uni<CompactionResponse> compact(CompactionRequest r) {
-        return Calls.unary(member, () -> propose(Command.newBuilder().setCompaction(r).build())
+        Caller caller = Caller.current();
+        return Calls.unary(member, () -> propose(caller, Command.newBuilder().setCompaction(r))
                 .thenApply(result -> CompactionResponse.newBuilder()
                         .setHeader(header(result.getCompaction().getHeader())).build()));
+    }
+
+    /** A write as the caller: its permissions are checked as the entry is applied. */
+    private CompletableFuture<CommandResult> propose(Caller caller, Command.Builder command) {
+        return Calls.as(member, caller, auth -> propose(command.setAuth(auth).build()));
     }
 
     private CompletableFuture<CommandResult> propose(Command command) {

@@ -46,9 +46,12 @@ public class LeaseService extends LeaseGrpc.LeaseImplBase {
         });
     }
 
+    /** With auth enabled, the caller must be allowed to write every key on the lease (the revoke deletes them). */
     @Override
     public void leaseRevoke(LeaseRevokeRequest r, StreamObserver<LeaseRevokeResponse> out) {
-        Calls.unary(member, out, () -> member.execute(Command.newBuilder().setLeaseRevoke(r).build())
+        Caller caller = Caller.current();
+        Calls.unary(member, out, () -> Calls.as(member, caller,
+                        auth -> member.execute(Command.newBuilder().setLeaseRevoke(r).setAuth(auth).build()))
                 .thenApply(result -> LeaseRevokeResponse.newBuilder()
                         .setHeader(member.header(result.getLeaseRevoke().getHeader().getRevision())).build()));
     }

@@ -15,7 +15,10 @@ import io.grpc.stub.StreamObserver;
 import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 
-/** etcd's Lock service (what jetcd's Lock client calls); a caller that goes away while waiting leaves the queue. */
+/**
+ * etcd's Lock service (what jetcd's Lock client calls); a caller that goes away while waiting leaves the queue.
+ * With auth enabled, the caller needs read and write permission on the lock's keys ({@link RecipeAccess}).
+ */
 @GrpcService
 public class LockService extends LockGrpc.LockImplBase {
     @Inject
@@ -25,13 +28,17 @@ public class LockService extends LockGrpc.LockImplBase {
 
     @Override
     public void lock(LockRequest r, StreamObserver<LockResponse> out) {
+        Caller caller = Caller.current();
         CompletableFuture<Void> cancelled = Calls.cancellation(out);
-        Calls.recipe(member, out, () -> locks.lock(r, cancelled));
+        Calls.recipe(member, out, () -> RecipeAccess.queue(member, caller, r.getName(), r.getLease())
+                .thenCompose(permitted -> locks.lock(r, cancelled)));
     }
 
     @Override
     public void unlock(UnlockRequest r, StreamObserver<UnlockResponse> out) {
-        Calls.recipe(member, out, () -> locks.unlock(r));
+        Caller caller = Caller.current();
+        Calls.recipe(member, out, () -> RecipeAccess.key(member, caller, r.getKey())
+                .thenCompose(permitted -> locks.unlock(r)));
     }
 
     /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */

@@ -41,7 +41,7 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 /**
  * etcd's Maintenance service: member-local status (what {@code etcdctl endpoint status} prints), alarms,
  * HashKV (a consistency check across members), Snapshot (what {@code etcdctl snapshot save} saves),
- * Defragment and MoveLeader.
+ * Defragment and MoveLeader. With auth enabled, all but Status and listing alarms are root's.
  */
 @GrpcService
 public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBase {
@@ -91,18 +91,20 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
 
     @Override
     public Uni<HashKVResponse> hashKV(HashKVRequest request) {
-        return Calls.unary(member, () -> member.read(true, view -> HashKVResponse.newBuilder()
+        Caller caller = Caller.current();
+        return Calls.unary(member, () -> Calls.admin(member, caller).thenCompose(admitted -> member.read(true, view -> HashKVResponse.newBuilder()
                         .setHash(view.hashKv(request.getRevision()))
                         .setCompactRevision(view.compactRevision())
                         .setHashRevision(request.getRevision() > 0 ? request.getRevision() : view.readRevision())
                         .setHeader(member.header(view.readRevision()))
-                        .build()));
+                        .build())));
     }
 
     @Override
     public Uni<HashResponse> hash(HashRequest request) {
-        return Calls.unary(member, () -> member.read(true, view -> HashResponse.newBuilder()
-                .setHash(view.hashKv(0)).setHeader(member.header(view.readRevision())).build()));
+        Caller caller = Caller.current();
+        return Calls.unary(member, () -> Calls.admin(member, caller).thenCompose(admitted -> member.read(true, view ->
+                HashResponse.newBuilder().setHash(view.hashKv(0)).setHeader(member.header(view.readRevision())).build())));
     }
 
     /**
@@ -112,7 +114,8 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
      */
     @Override
     public Multi<SnapshotResponse> snapshot(SnapshotRequest request) {
-        return Uni.createFrom().completionStage(member::started)
+        Caller caller = Caller.current();
+        return Uni.createFrom().completionStage(() -> member.started().thenCompose(started -> Calls.admin(member, caller)))
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToMulti(started -> Multi.createFrom()
                         .<SnapshotStream, SnapshotResponse>resource(this::takeSnapshot, MaintenanceService::messages)
@@ -159,13 +162,16 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
     /** Member-local, as etcd's: Xodus reclaims obsolete log files (compaction alone never shrinks the files). */
     @Override
     public Uni<DefragmentResponse> defragment(DefragmentRequest request) {
-        return Calls.unary(member, () -> member.defragment()
+        Caller caller = Caller.current();
+        return Calls.unary(member, () -> Calls.admin(member, caller).thenCompose(admitted -> member.defragment())
                 .thenApply(done -> DefragmentResponse.newBuilder().setHeader(member.header()).build()));
     }
 
     @Override
     public Uni<MoveLeaderResponse> moveLeader(MoveLeaderRequest request) {
-        return Calls.unary(member, () -> member.moveLeader(request.getTargetID())
+        Caller caller = Caller.current();
+        return Calls.unary(member, () -> Calls.admin(member, caller)
+                .thenCompose(admitted -> member.moveLeader(request.getTargetID()))
                 .thenApply(moved -> MoveLeaderResponse.newBuilder().setHeader(member.header()).build()));
     }
 
@@ -176,14 +182,15 @@ public class MaintenanceService extends MutinyMaintenanceGrpc.MaintenanceImplBas
      */
     @Override
     public Uni<AlarmResponse> alarm(AlarmRequest request) {
+        Caller caller = Caller.current();
         return Calls.unary(member, () -> switch (request.getAction()) {
             case GET -> member.read(true, view -> AlarmApplier.list(view, request.getAlarm())).thenApply(alarms ->
                     AlarmResponse.newBuilder().setHeader(member.header()).addAllAlarms(alarms).build());
             case ACTIVATE, DEACTIVATE -> {
                 checkAlarmType(request);
-                yield member.execute(Command.newBuilder().setAlarm(request).build()).thenApply(result ->
-                        result.getAlarm().toBuilder().setHeader(member.header(result.getAlarm().getHeader().getRevision()))
-                                .build());
+                yield Calls.as(member, caller, auth -> member.execute(Command.newBuilder().setAlarm(request).setAuth(auth).build()))
+                        .thenApply(result -> result.getAlarm().toBuilder()
+                                .setHeader(member.header(result.getAlarm().getHeader().getRevision())).build());
             }
             default -> throw Status.INVALID_ARGUMENT.withDescription("unknown alarm action " + request.getActionValue())
                     .asRuntimeException();

@@ -54,7 +54,7 @@ public final class Agent implements AutoCloseable {
                     + "tasks were handed to the scheduler again");
             Leftovers.kill(leftovers);
         }
-        this.client = KvClient.connect(config.endpoints());
+        this.client = KvClient.connect(config.endpoints(), config.tls());
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "agent");
             thread.setDaemon(true);
@@ -62,7 +62,7 @@ public final class Agent implements AutoCloseable {
         });
         this.assignments = new Assignments(client, config.workDir(), () -> gpus, config.stopGrace(), config.progressEvery());
         this.logs = LogServer.start(config.listen(), assignments::dirOf, assignments::isRunning);
-        this.agentUrl = config.advertiseUrl() != null ? config.advertiseUrl() : "http://" + hostname + ":" + logs.port();
+        this.agentUrl = config.advertiseUrl() != null ? config.advertiseUrl() : defaultUrl(config.listen(), hostname, logs.port());
         this.registration = new Registration(client, config.nodeId(), config.leaseTtlSeconds(), this::record,
                 new Registration.Listener() {
                     @Override
@@ -124,6 +124,14 @@ public final class Agent implements AutoCloseable {
             gpus = now;
             registration.publish();
         }
+    }
+
+    /** Where servers reach the log server: the host's name, unless it listens on one address only (loopback, say). */
+    static String defaultUrl(java.net.InetSocketAddress listen, String hostname, int port) {
+        java.net.InetAddress address = listen.getAddress();
+        String host = address == null || address.isAnyLocalAddress() ? hostname
+                : address instanceof java.net.Inet6Address ? "[" + address.getHostAddress() + "]" : address.getHostAddress();
+        return "http://" + host + ":" + port;
     }
 
     /** Total memory of the host (MiB), from /proc/meminfo where there is one. */

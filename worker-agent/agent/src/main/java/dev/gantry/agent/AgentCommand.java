@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 
 import dev.gantry.agent.gpu.SimulatedGpus;
+import dev.gantry.kv.client.TlsOptions;
 
 /** {@code gantry agent [flags]}: checks the flags, starts the {@link Agent}, and stops it on SIGTERM/SIGINT. */
 public final class AgentCommand {
@@ -45,6 +46,8 @@ public final class AgentCommand {
                                          stopped (default 10s)
               --progress-interval DURATION  the most often a task's progress is written (default 3s)
               --telemetry-interval DURATION how often GPU telemetry is re-read (default 10s)
+              --cacert FILE              the CA of https:// endpoints (default: the JDK's trusted CAs)
+              --cert FILE --key FILE     a client certificate, for servers started with --client-cert-auth
 
             Durations: 500ms, 10s, 2m. Stop the agent with SIGTERM or Ctrl-C: it stops its tasks and gives its
             lease back, so the scheduler requeues them at once. To take a node out of service without stopping
@@ -52,7 +55,7 @@ public final class AgentCommand {
             """;
 
     private static final Set<String> FLAGS = Set.of("endpoints", "node-id", "lease-ttl", "work-dir", "simulate-gpus", "labels",
-            "listen-logs", "advertise-logs-url", "stop-grace", "progress-interval", "telemetry-interval");
+            "listen-logs", "advertise-logs-url", "stop-grace", "progress-interval", "telemetry-interval", "cacert", "cert", "key");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
 
@@ -138,8 +141,7 @@ public final class AgentCommand {
                 throw new IllegalArgumentException("--endpoints: '" + url + "' is not http(s)://host:port");
             }
         }
-        String host = hostname();
-        String nodeId = flags.getOrDefault("node-id", host.split("\\.")[0]);
+        String nodeId = flags.getOrDefault("node-id", defaultNodeId());
         if (!NODE_ID.matcher(nodeId).matches()) {
             throw new IllegalArgumentException("--node-id: '" + nodeId + "' must be 1-63 letters, digits, '.', '_' or '-'");
         }
@@ -156,7 +158,17 @@ public final class AgentCommand {
                 labels(flags.get("labels")), listen(flags.getOrDefault("listen-logs", "0.0.0.0:2390")),
                 flags.get("advertise-logs-url"),
                 duration(flags, "stop-grace", "10s"), duration(flags, "progress-interval", "3s"),
-                duration(flags, "telemetry-interval", "10s"));
+                duration(flags, "telemetry-interval", "10s"), tls(flags));
+    }
+
+    private static TlsOptions tls(Map<String, String> flags) {
+        TlsOptions tls = new TlsOptions(path(flags.get("cacert")), path(flags.get("cert")), path(flags.get("key")));
+        tls.check(); // a missing or mismatched file is reported now, naming the flag
+        return tls;
+    }
+
+    private static Path path(String value) {
+        return value == null ? null : Path.of(value);
     }
 
     private static long number(Map<String, String> flags, String flag, long otherwise) {
@@ -214,6 +226,11 @@ public final class AgentCommand {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--listen-logs: '" + value.substring(colon + 1) + "' is not a port");
         }
+    }
+
+    /** The host's short name: the node id unless --node-id says otherwise. */
+    public static String defaultNodeId() {
+        return hostname().split("\\.")[0];
     }
 
     static String hostname() {

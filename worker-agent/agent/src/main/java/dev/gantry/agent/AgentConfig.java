@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import dev.gantry.kv.client.TlsOptions;
+
 /**
  * What {@code gantry agent} was told, checked: {@link AgentCommand} builds it from the flags.
  *
@@ -15,6 +17,7 @@ import java.util.Map;
  * @param stopGrace     between SIGTERM and SIGKILL when a task is stopped
  * @param progressEvery the most often a task's progress is written to its key
  * @param telemetryEvery how often GPUs are re-read
+ * @param tls           how to reach {@code https://} endpoints (etcdctl's --cacert, --cert, --key)
  */
 public record AgentConfig(
         List<String> endpoints,
@@ -27,5 +30,6 @@ public record AgentConfig(
         String advertiseUrl,
         Duration stopGrace,
         Duration progressEvery,
-        Duration telemetryEvery) {
+        Duration telemetryEvery,
+        TlsOptions tls) {
 }

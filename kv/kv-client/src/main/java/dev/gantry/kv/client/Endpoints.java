@@ -7,29 +7,41 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
 /**
  * One channel per member, and which one calls go to now. A call that finds its member unavailable moves every
- * later call to the next one, as etcd's clients do.
+ * later call to the next one, as etcd's clients do. {@code https://} endpoints get TLS with the {@link TlsOptions},
+ * {@code http://} ones plaintext; an endpoint without a scheme is https when TLS files were given, as in etcdctl.
  */
 final class Endpoints implements AutoCloseable {
     private final List<String> urls;
     private final List<ManagedChannel> channels = new ArrayList<>();
     private final AtomicInteger current = new AtomicInteger();
 
-    Endpoints(List<String> urls) {
+    /** @param interceptors run on every call (the auth token's) */
+    Endpoints(List<String> urls, TlsOptions tls, List<ClientInterceptor> interceptors) {
         if (urls.isEmpty()) {
             throw new IllegalArgumentException("no endpoints given");
         }
         this.urls = List.copyOf(urls);
+        ChannelCredentials credentials = null;
         for (String url : urls) {
-            URI uri = parse(url);
-            channels.add(NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort())
-                    .usePlaintext()
+            URI uri = parse(url, tls);
+            NettyChannelBuilder builder;
+            if (uri.getScheme().equals("https")) {
+                credentials = credentials != null ? credentials : tls.channelCredentials();
+                builder = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort(), credentials);
+            } else {
+                builder = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort()).usePlaintext();
+            }
+            channels.add(builder
                     .maxInboundMessageSize(64 << 20)
                     .keepAliveTime(30, TimeUnit.SECONDS)
+                    .intercept(interceptors)
                     .build());
         }
         // Spread clients over the members instead of all starting on the first.
@@ -40,10 +52,15 @@ final class Endpoints implements AutoCloseable {
         return Arrays.stream(endpoints.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
-    private static URI parse(String url) {
-        URI uri = URI.create(url.contains("://") ? url : "http://" + url);
-        if (!"http".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
-            throw new IllegalArgumentException("endpoint '" + url + "' is not http://host:port");
+    private static URI parse(String url, TlsOptions tls) {
+        URI uri = URI.create(url.contains("://") ? url : (tls.isEmpty() ? "http://" : "https://") + url);
+        boolean http = "http".equals(uri.getScheme());
+        if (!http && !"https".equals(uri.getScheme()) || uri.getHost() == null || uri.getPort() < 0) {
+            throw new IllegalArgumentException("endpoint '" + url + "' is not http://host:port or https://host:port");
+        }
+        if (http && !tls.isEmpty()) {
+            throw new IllegalArgumentException("endpoint '" + url + "' is plain http, but TLS files (--cacert, --cert) "
+                    + "were given: write it https://");
         }
         return uri;
     }

@@ -33,6 +33,9 @@ import io.grpc.stub.AbstractStub;
  * call and later ones to the next member after a short backoff, until {@link #RETRY_FOR} has passed. A write
  * retried that way may have been applied the first time: callers make writes conditional (a {@link Txn} that
  * compares revisions) where that matters, as etcd's own clients advise.
+ *
+ * <p>Connected {@linkplain #connect(List, String, String) as a user}, it authenticates against etcd's Auth service
+ * and sends the token with every call, authenticating again when a member refuses it ({@link TokenAuth}).
  */
 public final class KvClient implements AutoCloseable {
     static final Duration CALL_DEADLINE = Duration.ofSeconds(5);
@@ -42,9 +45,12 @@ public final class KvClient implements AutoCloseable {
 
     private final Endpoints endpoints;
     private final ScheduledExecutorService timers;
+    /** etcd authentication, when the client was given a user; null otherwise. */
+    private final TokenAuth auth;
 
-    private KvClient(Endpoints endpoints) {
-        this.endpoints = endpoints;
+    private KvClient(List<String> urls, TlsOptions tls, TokenAuth auth) {
+        this.auth = auth;
+        this.endpoints = new Endpoints(urls, tls, auth == null ? List.of() : List.of(auth));
         this.timers = Executors.newScheduledThreadPool(1, runnable -> {
             Thread thread = new Thread(runnable, "kv-client-timer");
             thread.setDaemon(true);
@@ -54,11 +60,38 @@ public final class KvClient implements AutoCloseable {
 
     /** Connects to the members at {@code endpoints}: {@code http://host:port}, comma-separated. */
     public static KvClient connect(String endpoints) {
-        return connect(Endpoints.split(endpoints));
+        return connect(endpoints, TlsOptions.NONE);
     }
 
     public static KvClient connect(List<String> endpoints) {
-        return new KvClient(new Endpoints(endpoints));
+        return connect(endpoints, TlsOptions.NONE);
+    }
+
+    /**
+     * Connects to the members at {@code endpoints}, comma-separated; {@code https://} ones with TLS as {@code tls}
+     * says (etcdctl's {@code --cacert --cert --key}).
+     *
+     * @throws IllegalArgumentException for a malformed endpoint, or a TLS file that cannot be used (naming it)
+     */
+    public static KvClient connect(String endpoints, TlsOptions tls) {
+        return connect(Endpoints.split(endpoints), tls);
+    }
+
+    public static KvClient connect(List<String> endpoints, TlsOptions tls) {
+        return new KvClient(endpoints, tls, null);
+    }
+
+    /**
+     * Connects as an etcd user (etcdctl's {@code --user}): authenticates on first use and again whenever a member no
+     * longer accepts the token; with auth disabled on the cluster the credentials are simply not needed.
+     */
+    public static KvClient connect(List<String> endpoints, String user, String password) {
+        return connect(endpoints, TlsOptions.NONE, user, password);
+    }
+
+    /** As an etcd user, over TLS. */
+    public static KvClient connect(List<String> endpoints, TlsOptions tls, String user, String password) {
+        return new KvClient(endpoints, tls, new TokenAuth(user, password));
     }
 
     /** The key's current value (a linearizable read), if it exists. */
@@ -219,24 +252,43 @@ public final class KvClient implements AutoCloseable {
         return timers;
     }
 
+    /** A watch stream was canceled with {@code reason}: a token it names as refused is forgotten. */
+    void watchCanceled(String reason) {
+        if (auth != null) {
+            auth.watchCanceled(reason);
+        }
+    }
+
     /** Delay before retry {@code attempt} (1, 2, ...): exponential, capped. */
     static long backoffMillis(int attempt) {
         return Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS << Math.min(attempt - 1, 10));
     }
 
-    /** Whether a failed call may go to another member: it did not reach a leader that could take it. */
+    /**
+     * Whether a failed call may go to another member: it did not reach a leader that could take it, or the connection
+     * died under it — grpc-java reports a write onto a connection the member's death just closed as
+     * {@code UNKNOWN: channel closed}, not UNAVAILABLE (jetcd retries it too). Such a write may have been applied:
+     * the class comment says why callers make writes that matter conditional.
+     */
     static boolean retryable(StatusRuntimeException e) {
-        return e.getStatus().getCode() == Status.Code.UNAVAILABLE;
+        Status status = e.getStatus();
+        return status.getCode() == Status.Code.UNAVAILABLE
+                || status.getCode() == Status.Code.UNKNOWN && "channel closed".equals(status.getDescription());
     }
 
     /** Runs a blocking call on the current member, moving to the next one on UNAVAILABLE until {@link #RETRY_FOR}. */
     <T> T call(String what, Function<ManagedChannel, T> call) {
         long deadline = System.nanoTime() + RETRY_FOR.toNanos();
+        boolean reauthenticated = false;
         for (int attempt = 1; ; attempt++) {
             int index = endpoints.index();
             try {
                 return call.apply(endpoints.channel(index));
             } catch (StatusRuntimeException e) {
+                if (auth != null && !reauthenticated && auth.retriesAfter(e)) {
+                    reauthenticated = true; // the token was refused and forgotten: once more, with a new one
+                    continue;
+                }
                 if (!retryable(e) || System.nanoTime() > deadline) {
                     throw new KvException(what + " on " + endpoints.url(index), e);
                 }

@@ -60,6 +60,7 @@ public final class Watch implements AutoCloseable {
                 if (response.getCompactRevision() > 0 && response.getCanceled()) {
                     compacted(response.getCompactRevision());
                 } else if (response.getCanceled()) {
+                    client.watchCanceled(response.getCancelReason());
                     failed(channel);
                 } else if (!response.getEventsList().isEmpty()) {
                     response.getEventsList().stream().map(WatchEvent::of).forEach(fragments::add);

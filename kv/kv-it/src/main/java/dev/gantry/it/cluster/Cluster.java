@@ -40,7 +40,8 @@ import java.util.stream.Stream;
  * <p>Every member gets etcd's server flags ({@code --name --data-dir --listen-client-urls ...}); only the command
  * in front of them depends on the {@link Implementation}. A member is ready when a gRPC Maintenance.Status on it
  * succeeds and reports a leader. Failures carry the tail of the member logs. A cluster restored from a snapshot is
- * {@link #create created}, {@link #restore restored} member by member, then {@link #startAll() started}.
+ * {@link #create created}, {@link #restore restored} member by member, then {@link #startAll() started}. A cluster
+ * {@link #start(Implementation, int, ClusterTls) started with TLS} gets etcd's TLS flags and {@code https://} URLs.
  */
 public final class Cluster implements AutoCloseable {
 
@@ -72,12 +73,14 @@ public final class Cluster implements AutoCloseable {
     private final List<String> extraFlags;
     /** Added to every member process's environment (e.g. GANTRY_JAVA_OPTS for a test-only server switch). */
     private final Map<String, String> environment;
+    private final ClusterTls tls;
     /** Whether each member runs in an OS group of its own ({@link #startIsolatable}). */
     private final boolean ownGroups;
     private int created;
 
     private Cluster(Implementation implementation, String host, int size, List<String> extraFlags,
-            Map<String, String> environment, boolean ownGroups) throws IOException {
+            Map<String, String> environment, ClusterTls tls, boolean ownGroups) throws IOException {
+        this.tls = tls;
         this.extraFlags = List.copyOf(extraFlags);
         this.environment = Map.copyOf(environment);
         this.ownGroups = ownGroups;
@@ -121,7 +124,15 @@ public final class Cluster implements AutoCloseable {
     /** As {@link #start(Implementation, String, int, List)}, with variables added to every member's environment. */
     public static Cluster start(Implementation implementation, String host, int size, List<String> extraFlags,
             Map<String, String> environment) {
-        return start(create(implementation, host, size, extraFlags, environment, false));
+        return start(create(implementation, host, size, extraFlags, environment, ClusterTls.NONE, false));
+    }
+
+    /**
+     * A cluster whose members (and the harness's clients: {@link Member#channel()}, {@link Etcdctl#of},
+     * {@link MemberHttp}) use TLS as {@code tls} says, on {@code https://} URLs.
+     */
+    public static Cluster start(Implementation implementation, int size, ClusterTls tls) {
+        return start(create(implementation, IPV4_LOOPBACK, size, List.of(), Map.of(), tls, false));
     }
 
     /**
@@ -131,7 +142,7 @@ public final class Cluster implements AutoCloseable {
      * between members, both ways or one way: network partitions on one machine. See {@link Member#groupId()}.
      */
     public static Cluster startIsolatable(Implementation implementation, int size, List<String> extraFlags) {
-        return start(create(implementation, IPV4_LOOPBACK, size, extraFlags, Map.of(), true));
+        return start(create(implementation, IPV4_LOOPBACK, size, extraFlags, Map.of(), ClusterTls.NONE, true));
     }
 
     private static Cluster start(Cluster cluster) {
@@ -187,7 +198,7 @@ public final class Cluster implements AutoCloseable {
         } while (Arrays.stream(ports).anyMatch(usedPorts::contains));
         Arrays.stream(ports).forEach(usedPorts::add);
         created++;
-        return new Member(name, host, ports[0], ports[1], ports[2], Files.createDirectory(root.resolve(name)),
+        return new Member(name, host, ports[0], ports[1], ports[2], Files.createDirectory(root.resolve(name)), tls,
                 ownGroups ? FIRST_GROUP_ID + created : 0);
     }
 
@@ -200,16 +211,16 @@ public final class Cluster implements AutoCloseable {
      * their data directories first ({@link #restore}); {@link #startAll()} then starts them. The caller closes it.
      */
     public static Cluster create(Implementation implementation, int size) {
-        return create(implementation, IPV4_LOOPBACK, size, List.of(), Map.of(), false);
+        return create(implementation, IPV4_LOOPBACK, size, List.of(), Map.of(), ClusterTls.NONE, false);
     }
 
     private static Cluster create(Implementation implementation, String host, int size, List<String> extraFlags,
-            Map<String, String> environment, boolean ownGroups) {
+            Map<String, String> environment, ClusterTls tls, boolean ownGroups) {
         if (size < 1) {
             throw new IllegalArgumentException("a cluster has at least one member, not " + size);
         }
         try {
-            return new Cluster(implementation, host, size, extraFlags, environment, ownGroups);
+            return new Cluster(implementation, host, size, extraFlags, environment, tls, ownGroups);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a cluster directory", e);
         }
@@ -244,6 +255,11 @@ public final class Cluster implements AutoCloseable {
 
     public Implementation implementation() {
         return implementation;
+    }
+
+    /** How the members secure their connections ({@link ClusterTls#NONE}: plain http). */
+    public ClusterTls tls() {
+        return tls;
     }
 
     public List<Member> members() {
@@ -406,21 +422,25 @@ public final class Cluster implements AutoCloseable {
                 "--initial-cluster-state", member.clusterState(),
                 "--initial-cluster-token", token,
                 "--heartbeat-interval", HEARTBEAT_MS,
-                "--election-timeout", ELECTION_MS), Stream.concat(gantryFlags(member), extraFlags.stream())).toList();
+                "--election-timeout", ELECTION_MS), Stream.of(tls.serverFlags().stream(), gantryFlags(member), extraFlags.stream())
+                .flatMap(flags -> flags)).toList();
     }
 
     /**
      * Gantry's own HTTP listener would otherwise default to the client port + 2, which may be taken. Its scheduler
-     * is off unless a test asks for it with a {@code --scheduler...} flag: the scheduler writes to the store (its
-     * election key), and the KV tests compare revisions and key spaces with etcd's.
+     * and local agent are off unless a test asks for them with a {@code --scheduler...} or {@code --agent...} flag:
+     * they write to the store (the election key, the node key), and the KV tests compare revisions and key spaces
+     * with etcd's.
      */
     private Stream<String> gantryFlags(Member member) {
         if (implementation != Implementation.GANTRY) {
             return Stream.empty();
         }
         boolean schedulerAsked = extraFlags.stream().anyMatch(flag -> flag.startsWith("--scheduler"));
-        return Stream.concat(Stream.of("--listen-http-urls", member.httpUrl()),
-                schedulerAsked ? Stream.empty() : Stream.of("--scheduler=off"));
+        boolean agentAsked = extraFlags.stream().anyMatch(flag -> flag.startsWith("--agent"));
+        return Stream.of(Stream.of("--listen-http-urls", member.httpUrl()),
+                schedulerAsked ? Stream.<String>empty() : Stream.of("--scheduler=off"),
+                agentAsked ? Stream.<String>empty() : Stream.of("--agent=off")).flatMap(s -> s);
     }
 
     private void launch(Member member) {

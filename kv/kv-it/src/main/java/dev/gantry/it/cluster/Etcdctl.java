@@ -42,21 +42,28 @@ public final class Etcdctl {
 
     private final Path binary;
     private final String endpoints;
+    private final List<String> globalFlags;
 
     public Etcdctl(String endpoints) {
+        this(endpoints, List.of());
+    }
+
+    /** With global flags before every command, e.g. the TLS ones: {@code --cacert=ca.pem}. */
+    public Etcdctl(String endpoints, List<String> globalFlags) {
         this.binary = Implementation.executableOnPath("etcdctl").orElseThrow(() -> new IllegalStateException(
                 "etcdctl not found in /usr/bin or on the PATH: install etcd 3.4+ (Debian: etcd-client)"));
         this.endpoints = endpoints;
+        this.globalFlags = List.copyOf(globalFlags);
     }
 
-    /** An etcdctl talking to all members of the cluster. */
+    /** An etcdctl talking to all members of the cluster (with the cluster's TLS flags). */
     public static Etcdctl of(Cluster cluster) {
-        return new Etcdctl(cluster.endpoints());
+        return new Etcdctl(cluster.endpoints(), cluster.tls().etcdctlFlags());
     }
 
-    /** An etcdctl talking to one member only. */
+    /** An etcdctl talking to one member only (with the cluster's TLS flags). */
     public static Etcdctl of(Member member) {
-        return new Etcdctl(member.clientUrl());
+        return new Etcdctl(member.clientUrl(), member.tls().etcdctlFlags());
     }
 
     public static boolean isAvailable() {
@@ -133,6 +140,7 @@ public final class Etcdctl {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
         command.add("--endpoints=" + endpoints);
+        command.addAll(globalFlags);
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("ETCDCTL_API", "3");

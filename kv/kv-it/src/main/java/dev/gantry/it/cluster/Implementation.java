@@ -38,8 +38,12 @@ public enum Implementation {
         }
     },
 
-    /** Gantry: {@code <gantry.home>/bin/gantry server}. Readiness allows for a JVM start. */
-    GANTRY(Duration.ofSeconds(60)) {
+    /**
+     * Gantry: {@code <gantry.home>/bin/gantry server}. Readiness allows for JVM starts: three members starting at
+     * once on a busy 2-core machine took 60-90 s (with TLS, which loads more classes and a native library), against
+     * 15-25 s on a quiet one.
+     */
+    GANTRY(Duration.ofSeconds(120)) {
         @Override
         List<String> command() {
             Path launcher = gantryHome().resolve("bin").resolve("gantry");

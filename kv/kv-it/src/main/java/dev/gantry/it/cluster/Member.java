@@ -28,6 +28,7 @@ public final class Member {
     private final int peerPort;
     private final int httpPort;
     private final Path dir;
+    private final ClusterTls tls;
     /** The OS group its process runs in, 0 when it runs in the test's (see {@link Cluster#startIsolatable}). */
     private final int groupId;
     private final ManagedChannel channel;
@@ -37,7 +38,7 @@ public final class Member {
     private volatile String initialCluster;
     private volatile String clusterState = "new";
 
-    Member(String name, String host, int clientPort, int peerPort, int httpPort, Path dir, int groupId) {
+    Member(String name, String host, int clientPort, int peerPort, int httpPort, Path dir, ClusterTls tls, int groupId) {
         this.name = name;
         this.groupId = groupId;
         this.host = host;
@@ -45,8 +46,8 @@ public final class Member {
         this.peerPort = peerPort;
         this.httpPort = httpPort;
         this.dir = dir;
-        this.channel = NettyChannelBuilder.forAddress(host, clientPort)
-                .usePlaintext()
+        this.tls = tls;
+        this.channel = NettyChannelBuilder.forAddress(host, clientPort, tls.channelCredentials())
                 .maxInboundMessageSize(Integer.MAX_VALUE)
                 .build();
     }
@@ -103,9 +104,14 @@ public final class Member {
         return groupId;
     }
 
-    /** etcd-style URLs put IPv6 hosts in brackets: {@code http://[::1]:2379}. */
+    /** etcd-style URLs put IPv6 hosts in brackets: {@code http://[::1]:2379}; https when the cluster has TLS. */
     private String url(int port) {
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return tls.scheme() + "://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    /** How this member's cluster secures its connections. */
+    public ClusterTls tls() {
+        return tls;
     }
 
     public Path dataDir() {
@@ -117,7 +123,7 @@ public final class Member {
         return dir.resolve(name + ".log");
     }
 
-    /** Plaintext channel to the member's client URL; usable across restarts (see {@link Cluster#restart}). */
+    /** Channel to the member's client URL (with the cluster's TLS); usable across restarts (see {@link Cluster#restart}). */
     public ManagedChannel channel() {
         return channel;
     }

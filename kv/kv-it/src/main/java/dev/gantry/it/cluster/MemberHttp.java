@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * A member's HTTP endpoints as operators scrape them: {@code /metrics} (Prometheus text) and etcd's
- * {@code /health}. etcd serves them on its client port, Gantry on its HTTP port.
+ * {@code /health}. etcd serves them on its client port, Gantry on its HTTP port; both over HTTPS with the cluster's
+ * TLS ({@link ClusterTls}).
  */
 public final class MemberHttp {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -21,7 +22,7 @@ public final class MemberHttp {
     }
 
     public static String metrics(Cluster cluster, Member member) {
-        return get(base(cluster, member) + "/metrics");
+        return get(cluster, base(cluster, member) + "/metrics");
     }
 
     /** A series' value (name with its labels, as printed), if the member reports it. */
@@ -37,17 +38,20 @@ public final class MemberHttp {
 
     /** The {@code /health} body without spaces, e.g. {@code {"health":"true"}}. */
     public static String health(Cluster cluster, Member member) {
-        return get(base(cluster, member) + "/health").replace(" ", "");
+        return get(cluster, base(cluster, member) + "/health").replace(" ", "");
     }
 
     private static String base(Cluster cluster, Member member) {
         return cluster.implementation() == Implementation.ETCD ? member.clientUrl() : member.httpUrl();
     }
 
-    private static String get(String url) {
+    private static String get(Cluster cluster, String url) {
+        HttpClient http = cluster.tls().enabled()
+                ? HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(cluster.tls().sslContext()).build()
+                : HTTP;
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build();
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
+            return http.send(request, HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
             throw new IllegalStateException("GET " + url + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -56,6 +56,19 @@ class LauncherIT {
     }
 
     @Test
+    void anHttpsUrlWithoutACertificateIsRefusedBeforeAnythingStarts() throws Exception {
+        int[] ports = Cluster.freePorts(Cluster.IPV4_LOOPBACK, 2);
+        String peer = "http://127.0.0.1:" + ports[1];
+        Run run = gantry("server", "--data-dir", dir.resolve("data").toString(),
+                "--listen-client-urls", "https://127.0.0.1:" + ports[0],
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer);
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.output()).contains("--listen-client-urls https://127.0.0.1:", ": https needs --cert-file and "
+                + "--key-file (or --auto-tls)");
+        assertThat(dir.resolve("data")).doesNotExist();
+    }
+
+    @Test
     void aTakenPeerPortIsRefusedAtOnce() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));

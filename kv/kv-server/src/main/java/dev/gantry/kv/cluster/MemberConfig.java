@@ -8,13 +8,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.gantry.kv.tls.Credentials;
+import dev.gantry.kv.tls.TransportSecurity;
+
 /**
  * One member's configuration, with etcd's flags and defaults: {@code --name --data-dir
  * --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls
  * --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout
  * --max-request-bytes --max-txn-ops --snapshot-count --experimental-watch-progress-notify-interval --auto-compaction-mode
- * --auto-compaction-retention --quota-backend-bytes}. The initial-cluster flags only matter the first time a data directory
- * is used; afterwards the member rejoins the cluster recorded there.
+ * --auto-compaction-retention --quota-backend-bytes}, and TLS on the client and peer sides ({@link TransportSecurity}).
+ * The initial-cluster flags only matter the first time a data directory is used; afterwards the member rejoins the
+ * cluster recorded there.
  */
 public record MemberConfig(
         String name,
@@ -33,7 +37,9 @@ public record MemberConfig(
         long snapshotCount,
         Duration watchProgressNotifyInterval,
         AutoCompaction autoCompaction,
-        long quotaBackendBytes) {
+        long quotaBackendBytes,
+        TransportSecurity clientTls,
+        TransportSecurity peerTls) {
 
     /**
      * etcd's {@code --auto-compaction-mode} and {@code --auto-compaction-retention}: periodic keeps a window of
@@ -134,7 +140,9 @@ public record MemberConfig(
                         flags.getOrDefault("experimental-watch-progress-notify-interval", "10m"), Duration.ofMillis(100)),
                 autoCompaction(flags.getOrDefault("auto-compaction-mode", "periodic"),
                         flags.getOrDefault("auto-compaction-retention", "0")),
-                quotaBackendBytes(flags.getOrDefault("quota-backend-bytes", "0")));
+                quotaBackendBytes(flags.getOrDefault("quota-backend-bytes", "0")),
+                TransportSecurity.parse(TransportSecurity.Side.CLIENT, flags),
+                TransportSecurity.parse(TransportSecurity.Side.PEER, flags));
     }
 
     /**
@@ -214,6 +222,24 @@ public record MemberConfig(
 
     public Path memberDir() {
         return dataDir.resolve("member");
+    }
+
+    /**
+     * The client side's TLS for serving: the URLs checked against it (https exactly when it is on), the files read
+     * and checked (for auto-tls: made); null when clients connect in plaintext. Only a starting server asks: a
+     * snapshot restore takes https URLs without certificates, as etcdctl's does.
+     */
+    public Credentials clientCredentials() {
+        clientTls.checkUrls("listen-client-urls", listenClientUrls);
+        clientTls.checkUrls("advertise-client-urls", advertiseClientUrls);
+        return clientTls.load(dataDir, listenClientUrls, advertiseClientUrls);
+    }
+
+    /** The peer side's TLS for serving, as {@link #clientCredentials()}; null when members connect in plaintext. */
+    public Credentials peerCredentials() {
+        peerTls.checkUrls("listen-peer-urls", listenPeerUrls);
+        peerTls.checkUrls("initial-advertise-peer-urls", advertisePeerUrls);
+        return peerTls.load(dataDir, listenPeerUrls, advertisePeerUrls);
     }
 
     /** The member's KV store (Xodus): outside Raft's storage, whose {@code sm/} a snapshot install replaces. */

@@ -37,7 +37,23 @@ public enum EtcdError {
     TOO_MANY_REQUESTS(Status.Code.RESOURCE_EXHAUSTED, "etcdserver: too many requests"),
     NOT_LEADER(Status.Code.FAILED_PRECONDITION, "etcdserver: not leader"),
     BAD_LEADER_TRANSFEREE(Status.Code.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
-    NOT_SUPPORTED_FOR_LEARNER(Status.Code.FAILED_PRECONDITION, "etcdserver: rpc not supported for learner");
+    NOT_SUPPORTED_FOR_LEARNER(Status.Code.FAILED_PRECONDITION, "etcdserver: rpc not supported for learner"),
+    ROOT_USER_NOT_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: root user does not exist"),
+    ROOT_ROLE_NOT_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: root user does not have root role"),
+    USER_ALREADY_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: user name already exists"),
+    USER_EMPTY(Status.Code.INVALID_ARGUMENT, "etcdserver: user name is empty"),
+    USER_NOT_FOUND(Status.Code.FAILED_PRECONDITION, "etcdserver: user name not found"),
+    ROLE_ALREADY_EXIST(Status.Code.FAILED_PRECONDITION, "etcdserver: role name already exists"),
+    ROLE_NOT_FOUND(Status.Code.FAILED_PRECONDITION, "etcdserver: role name not found"),
+    ROLE_EMPTY(Status.Code.INVALID_ARGUMENT, "etcdserver: role name is empty"),
+    AUTH_FAILED(Status.Code.INVALID_ARGUMENT, "etcdserver: authentication failed, invalid user ID or password"),
+    PERMISSION_DENIED(Status.Code.PERMISSION_DENIED, "etcdserver: permission denied"),
+    ROLE_NOT_GRANTED(Status.Code.FAILED_PRECONDITION, "etcdserver: role is not granted to the user"),
+    PERMISSION_NOT_GRANTED(Status.Code.FAILED_PRECONDITION, "etcdserver: permission is not granted to the role"),
+    AUTH_NOT_ENABLED(Status.Code.FAILED_PRECONDITION, "etcdserver: authentication is not enabled"),
+    INVALID_AUTH_TOKEN(Status.Code.UNAUTHENTICATED, "etcdserver: invalid auth token"),
+    INVALID_AUTH_MGMT(Status.Code.INVALID_ARGUMENT, "etcdserver: invalid auth management"),
+    AUTH_OLD_REVISION(Status.Code.INVALID_ARGUMENT, "etcdserver: revision of auth store is old");
 
     private final Status.Code code;
     private final String message;
@@ -57,5 +73,10 @@ public enum EtcdError {
 
     public EtcdException exception() {
         return new EtcdException(code.value(), message);
+    }
+
+    /** Whether {@code e} is this error. */
+    public boolean is(EtcdException e) {
+        return e.code() == code.value() && message.equals(e.getMessage());
     }
 }

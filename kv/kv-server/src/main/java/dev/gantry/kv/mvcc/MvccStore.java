@@ -41,7 +41,7 @@ import dev.gantry.kv.metrics.Histogram;
  * <p>Stores: {@code keys} (key → current {@code KeyValue}), {@code history} ({@link HistoryKey}(key, rev) →
  * version or tombstone, for reads at a revision), {@code changes} (rev ‖ sub → key, the revision-ordered
  * change log for watch catch-up), {@code leases} and {@code meta} (applied Raft index and term, current and
- * compacted revision, members, alarms).
+ * compacted revision, members, alarms, auth).
  *
  * <p>Writes happen only on the Raft apply thread, one Xodus transaction per applied Raft entry, and that
  * transaction also records the applied index: a restart re-applies only entries after it, so replay is
@@ -66,7 +66,13 @@ public final class MvccStore implements AutoCloseable {
     static final ByteIterable MEMBERS = key("members");
     static final ByteIterable LEASE_SEED = key("lease_seed");
     static final ByteIterable ALARMS = key("alarms");
-    /** The meta a restored store keeps: the key space's own counters (auth, once there is some, belongs here too). */
+    /** Auth (etcd's auth bucket): the enabled flag, the auth revision, and one record per user and per role. */
+    static final ByteIterable AUTH_ENABLED = key("auth_enabled");
+    static final ByteIterable AUTH_REVISION = key("auth_revision");
+    static final String AUTH_USER_PREFIX = "auth_user/";
+    static final String AUTH_ROLE_PREFIX = "auth_role/";
+    private static final String AUTH_PREFIX = "auth_";
+    /** The meta a restored store keeps: the key space's own counters, and auth (users, roles, enabled, revision). */
     private static final Set<ByteIterable> SEEDED_META = Set.of(REVISION, COMPACT_REVISION, LEASE_SEED);
     /** A dumped record is one key or one value, each far below this (a request is at most --max-request-bytes). */
     private static final int MAX_RECORD_BYTES = 512 << 20;
@@ -391,19 +397,24 @@ public final class MvccStore implements AutoCloseable {
 
     /**
      * Creates a store in the new directory {@code dir} from a dump taken on another cluster (etcd's snapshot
-     * restore) and returns the revision it holds. The key space with its history, the leases and the revision
-     * counters are kept; what belonged to the old cluster is not: its members, alarms, and the Raft index and
-     * term it had applied, so that the new cluster's Raft log applies from index 1 on top.
+     * restore) and returns the revision it holds. The key space with its history, the leases, the revision
+     * counters and auth (users, roles, whether it is enabled) are kept; what belonged to the old cluster is not:
+     * its members, alarms, and the Raft index and term it had applied, so that the new cluster's Raft log applies
+     * from index 1 on top.
      */
     public static long seed(Path dir, InputStream in) throws IOException {
         MvccStore fresh = open(dir);
         try (DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16))) {
-            fresh.load(data, metaKey -> SEEDED_META.contains(new ArrayByteIterable(metaKey)));
+            fresh.load(data, metaKey -> SEEDED_META.contains(new ArrayByteIterable(metaKey)) || isAuth(metaKey));
             fresh.sync();
             return fresh.env.computeInReadonlyTransaction(txn -> Math.max(1, fresh.metaLong(txn, REVISION)));
         } finally {
             fresh.close();
         }
+    }
+
+    private static boolean isAuth(byte[] metaKey) {
+        return new String(metaKey, StandardCharsets.US_ASCII).startsWith(AUTH_PREFIX);
     }
 
     private void load(DataInputStream data, Predicate<byte[]> keepMeta) throws IOException {
@@ -485,7 +496,7 @@ public final class MvccStore implements AutoCloseable {
         meta.put(txn, key, LongBinding.longToCompressedEntry(value));
     }
 
-    private static ByteIterable key(String name) {
+    static ByteIterable key(String name) {
         return new ArrayByteIterable(name.getBytes(StandardCharsets.US_ASCII));
     }
 

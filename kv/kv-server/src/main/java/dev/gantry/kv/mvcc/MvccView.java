@@ -1,5 +1,6 @@
 package dev.gantry.kv.mvcc;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -7,7 +8,10 @@ import java.util.List;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Parser;
 
+import dev.gantry.kv.api.auth.Role;
+import dev.gantry.kv.api.auth.User;
 import dev.gantry.kv.api.etcd.AlarmMember;
 import dev.gantry.kv.api.etcd.AlarmResponse;
 import dev.gantry.kv.api.mvcc.Event;
@@ -130,6 +134,99 @@ public final class MvccView {
                 .thenComparing(AlarmMember::getMemberID, Long::compareUnsigned));
         store.meta().put(txn, MvccStore.ALARMS,
                 new ArrayByteIterable(AlarmResponse.newBuilder().addAllAlarms(sorted).build().toByteArray()));
+    }
+
+    // ---- auth (etcd's auth store), in the meta store: replicated, dumped and restored with everything else ----
+
+    public boolean authEnabled() {
+        return store.metaLong(txn, MvccStore.AUTH_ENABLED) == 1;
+    }
+
+    public void setAuthEnabled(boolean enabled) {
+        store.putMeta(txn, MvccStore.AUTH_ENABLED, enabled ? 1 : 0);
+    }
+
+    /** etcd's auth revision: 1 while auth was never changed, one more with every change of users, roles or enabling. */
+    public long authRevision() {
+        return Math.max(1, store.metaLong(txn, MvccStore.AUTH_REVISION));
+    }
+
+    public void bumpAuthRevision() {
+        store.putMeta(txn, MvccStore.AUTH_REVISION, authRevision() + 1);
+    }
+
+    /** The user of this name, or null. */
+    public User user(String name) {
+        return record(MvccStore.AUTH_USER_PREFIX + name, User.parser());
+    }
+
+    /** Every user, by name (byte order, as etcd lists them). */
+    public List<User> users() {
+        return records(MvccStore.AUTH_USER_PREFIX, User.parser());
+    }
+
+    public void putUser(User user) {
+        putRecord(MvccStore.AUTH_USER_PREFIX + user.getName().toStringUtf8(), user.toByteArray());
+    }
+
+    public void deleteUser(String name) {
+        store.meta().delete(txn, authKey(MvccStore.AUTH_USER_PREFIX + name));
+    }
+
+    /** The role of this name, or null. */
+    public Role role(String name) {
+        return record(MvccStore.AUTH_ROLE_PREFIX + name, Role.parser());
+    }
+
+    /** Every role, by name. */
+    public List<Role> roles() {
+        return records(MvccStore.AUTH_ROLE_PREFIX, Role.parser());
+    }
+
+    public void putRole(Role role) {
+        putRecord(MvccStore.AUTH_ROLE_PREFIX + role.getName().toStringUtf8(), role.toByteArray());
+    }
+
+    public void deleteRole(String name) {
+        store.meta().delete(txn, authKey(MvccStore.AUTH_ROLE_PREFIX + name));
+    }
+
+    private <T> T record(String key, Parser<T> parser) {
+        ByteIterable v = store.meta().get(txn, authKey(key));
+        try {
+            return v == null ? null : parser.parseFrom(bytes(v));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("corrupt auth record " + key + " in the store", e);
+        }
+    }
+
+    private <T> List<T> records(String prefix, Parser<T> parser) {
+        List<T> found = new ArrayList<>();
+        byte[] start = prefix.getBytes(StandardCharsets.UTF_8);
+        try (Cursor c = store.meta().openCursor(txn)) {
+            ByteIterable v = c.getSearchKeyRange(new ArrayByteIterable(start));
+            while (v != null && startsWith(bytes(c.getKey()), start)) {
+                try {
+                    found.add(parser.parseFrom(bytes(v)));
+                } catch (InvalidProtocolBufferException e) {
+                    throw new IllegalStateException("corrupt auth record under " + prefix + " in the store", e);
+                }
+                v = c.getNext() ? c.getValue() : null;
+            }
+        }
+        return found;
+    }
+
+    private void putRecord(String key, byte[] value) {
+        store.meta().put(txn, authKey(key), new ArrayByteIterable(value));
+    }
+
+    private static ByteIterable authKey(String key) {
+        return new ArrayByteIterable(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     /** Whether the current command has written anything yet. */

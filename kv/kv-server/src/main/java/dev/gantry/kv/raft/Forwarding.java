@@ -20,7 +20,6 @@ import org.apache.ratis.thirdparty.io.grpc.ServerCallHandler;
 import org.apache.ratis.thirdparty.io.grpc.ServerServiceDefinition;
 import org.apache.ratis.thirdparty.io.grpc.Status;
 import org.apache.ratis.thirdparty.io.grpc.StatusRuntimeException;
-import org.apache.ratis.thirdparty.io.grpc.netty.NettyChannelBuilder;
 import org.apache.ratis.thirdparty.io.grpc.stub.ClientCalls;
 import org.apache.ratis.thirdparty.io.grpc.stub.ServerCalls;
 import org.apache.ratis.thirdparty.io.grpc.stub.StreamObserver;
@@ -80,9 +79,11 @@ final class Forwarding implements AutoCloseable {
 
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final long timeoutMs;
+    private final PeerTls tls;
 
-    Forwarding(long timeoutMs) {
+    Forwarding(long timeoutMs, PeerTls tls) {
         this.timeoutMs = timeoutMs;
+        this.tls = tls;
     }
 
     /**
@@ -177,8 +178,7 @@ final class Forwarding implements AutoCloseable {
 
     private <R> CompletableFuture<R> call(String address, MethodDescriptor<byte[], byte[]> method, Message request,
                                           Parser<R> parser, long deadlineMs) {
-        ManagedChannel channel = channels.computeIfAbsent(address,
-                a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(64 << 20).build());
+        ManagedChannel channel = channels.computeIfAbsent(address, tls::channel);
         ListenableFuture<byte[]> call = ClientCalls.futureUnaryCall(
                 channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS)),
                 request.toByteArray());

@@ -61,6 +61,8 @@ import dev.gantry.kv.api.raft.AdmitResponse;
 import dev.gantry.kv.api.raft.ClusterInfo;
 import dev.gantry.kv.api.raft.MemberAttributes;
 import dev.gantry.kv.api.raft.MemberSet;
+import dev.gantry.kv.auth.Authenticator;
+import dev.gantry.kv.auth.TokenTable;
 import dev.gantry.kv.cluster.ClusterIdentity;
 import dev.gantry.kv.cluster.MemberConfig;
 import dev.gantry.kv.cluster.MemberId;
@@ -100,6 +102,8 @@ public final class KvMember implements AutoCloseable {
     /** How often each peer's round-trip time is measured, and how long a probe may take (etcd: every 4 s, 5 s). */
     private static final long PEER_PROBE_INTERVAL_MS = 4000;
     private static final long PEER_PROBE_DEADLINE_MS = 3000;
+    /** How often tokens past their TTL are dropped from memory (lookups ignore them at once). */
+    private static final long TOKEN_SWEEP_MS = 10_000;
 
     private final MemberConfig config;
     private final ClusterIdentity identity;
@@ -132,6 +136,9 @@ public final class KvMember implements AutoCloseable {
     /** Where a joining member asks to be admitted: the voters it knew of when it started. */
     private final List<String> knownVoters;
     private final SpaceQuota quota;
+    private final TokenTable tokens;
+    private final ExecutorService passwordHashing;
+    private final Authenticator authenticator;
     private volatile RaftServer.Division division;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<Void> removed = new CompletableFuture<>();
@@ -149,7 +156,8 @@ public final class KvMember implements AutoCloseable {
         this.config = config;
         // etcd's request timeout: 5 s + 2 × election timeout
         this.requestTimeoutMs = 5000 + 2 * config.electionTimeout().toMillis();
-        this.forwarding = new Forwarding(requestTimeoutMs);
+        PeerTls peerTls = PeerTls.of(config.peerCredentials());
+        this.forwarding = new Forwarding(requestTimeoutMs, peerTls);
         ClusterInfo joining = null;
         ClusterIdentity recorded = ClusterIdentity.load(config).orElse(null);
         if (recorded == null && !config.newCluster()) {
@@ -180,11 +188,12 @@ public final class KvMember implements AutoCloseable {
         lessor.reset(KvStateMachine.leaseTtls(store));
         this.watchHub = new WatchHub(store, config.watchProgressNotifyInterval());
         this.watchSenders = Executors.newFixedThreadPool(2, new DaemonThreads("kv-watch-send"));
-        this.stateMachine = new KvStateMachine(store, watchHub, lessor, config.electionTimeout().toNanos());
+        this.tokens = new TokenTable(store.read(MvccView::authRevision));
+        this.stateMachine = new KvStateMachine(store, watchHub, lessor, tokens, config.electionTimeout().toNanos());
         this.groupId = RaftGroupId.valueOf(identity.groupId());
         this.raftLogSyncs = RaftLogSyncs.of(selfPeerId);
         RaftProperties properties = RaftSettings.server(config);
-        Parameters parameters = new Parameters();
+        Parameters parameters = peerTls.parameters();
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
                 ? builder.addService(Forwarding.service(() -> division().isLeader(), this::proposeOnLeader,
                         lessor::isPrimary, localLeases, new JoiningMembers()))
@@ -202,6 +211,7 @@ public final class KvMember implements AutoCloseable {
                 .setRaftGroup(RaftGroup.valueOf(groupId, known.getMembersList()
                         .stream().filter(m -> !m.getIsLearner()).map(RaftPeers::of).toList()))
                 .setClientId(ClientId.randomId())
+                .setParameters(peerTls.parameters())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                         (int) (requestTimeoutMs / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
@@ -218,6 +228,8 @@ public final class KvMember implements AutoCloseable {
         this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
                 new DaemonThreads("kv-read"));
         this.timer = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-timer"));
+        this.passwordHashing = Executors.newFixedThreadPool(2, new DaemonThreads("kv-password-hash"));
+        this.authenticator = new Authenticator(tokens, store, readBarrier::await, this::execute, passwordHashing);
     }
 
     /** Where the Snapshot RPC puts its dumps while it streams them. */
@@ -244,6 +256,7 @@ public final class KvMember implements AutoCloseable {
             member.timer.scheduleWithFixedDelay(member::expireLeases, LEASE_EXPIRY_TICK_MS, LEASE_EXPIRY_TICK_MS,
                     TimeUnit.MILLISECONDS);
             member.startAutoCompaction();
+            member.timer.scheduleWithFixedDelay(member.tokens::expire, TOKEN_SWEEP_MS, TOKEN_SWEEP_MS, TimeUnit.MILLISECONDS);
             member.timer.scheduleWithFixedDelay(member.peerProber::probe, LEASE_EXPIRY_TICK_MS, PEER_PROBE_INTERVAL_MS,
                     TimeUnit.MILLISECONDS);
             LOG.infof("member %s (%s) started%s, data in %s", member.identity.name(), MemberId.hex(member.memberId()),
@@ -562,6 +575,11 @@ public final class KvMember implements AutoCloseable {
         return ready
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(RaftErrors.toEtcd(e)))
                 .thenApplyAsync(ignored -> store.read(reader), readers);
+    }
+
+    /** Authentication on this member: who a request comes from, Authenticate, password hashing. */
+    public Authenticator auth() {
+        return authenticator;
     }
 
     // ---- space quota and alarms ----
@@ -893,6 +911,11 @@ public final class KvMember implements AutoCloseable {
     }
 
     /** The client URLs this member advertises (etcd's --advertise-client-urls). */
+    /** The flags this member was started with, checked. */
+    public MemberConfig config() {
+        return config;
+    }
+
     public List<URI> advertiseClientUrls() {
         return config.advertiseClientUrls();
     }
@@ -971,6 +994,7 @@ public final class KvMember implements AutoCloseable {
         watchHub.close();
         watchSenders.shutdownNow();
         readers.shutdown();
+        passwordHashing.shutdownNow();
         readIndexThread.shutdownNow();
         store.close();
     }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,8 @@ import dev.gantry.kv.api.mvcc.Event;
 import dev.gantry.kv.api.raft.BatchResult;
 import dev.gantry.kv.api.raft.CommandBatch;
 import dev.gantry.kv.api.raft.LeaseRecord;
+import dev.gantry.kv.auth.TokenChange;
+import dev.gantry.kv.auth.TokenTable;
 import dev.gantry.kv.lease.Lessor;
 import dev.gantry.kv.mvcc.LeaseChange;
 import dev.gantry.kv.mvcc.MvccStore;
@@ -53,8 +56,9 @@ import dev.gantry.kv.watch.WatchHub;
  * environment lives outside {@code sm/}, because installing a snapshot from the leader replaces that
  * directory.
  *
- * <p>After each entry commits, its events go to the {@link WatchHub} and its lease grants and revokes to the
- * {@link Lessor}; leadership changes promote and demote the lessor (only the leader expires leases).
+ * <p>After each entry commits, its events go to the {@link WatchHub}, its lease grants and revokes to the
+ * {@link Lessor}, and the tokens it issued or revoked to the {@link TokenTable}; leadership changes promote and
+ * demote the lessor (only the leader expires leases).
  */
 public final class KvStateMachine extends BaseStateMachine {
     private static final Logger LOG = Logger.getLogger(KvStateMachine.class);
@@ -64,18 +68,21 @@ public final class KvStateMachine extends BaseStateMachine {
     private final MvccStore store;
     private final WatchHub watchHub;
     private final Lessor lessor;
+    private final TokenTable tokens;
     private final long leaseExtensionNanos;
     private final java.util.concurrent.atomic.AtomicLong leaderChangesSeen = new java.util.concurrent.atomic.AtomicLong();
 
-    /** What one applied entry did: the replies, and what watchers and the lessor must hear of. */
-    private record Applied(BatchResult result, List<Event> events, List<LeaseChange> leaseChanges) {
+    /** What one applied entry did: the replies, and what watchers, the lessor and the token table must hear of. */
+    private record Applied(BatchResult result, List<Event> events, List<LeaseChange> leaseChanges,
+                           List<TokenChange> tokenChanges, long authRevision) {
     }
 
     /** @param leaseExtensionNanos how much longer than their TTL leases live on a new leader (the election timeout) */
-    KvStateMachine(MvccStore store, WatchHub watchHub, Lessor lessor, long leaseExtensionNanos) {
+    KvStateMachine(MvccStore store, WatchHub watchHub, Lessor lessor, TokenTable tokens, long leaseExtensionNanos) {
         this.store = store;
         this.watchHub = watchHub;
         this.lessor = lessor;
+        this.tokens = tokens;
         this.leaseExtensionNanos = leaseExtensionNanos;
     }
 
@@ -114,6 +121,7 @@ public final class KvStateMachine extends BaseStateMachine {
                 store.restore(in, at.getTerm(), at.getIndex());
             }
             lessor.reset(leaseTtls(store));
+            tokens.reset(store.read(MvccView::authRevision));
             watchHub.reset();
         }
         setLastAppliedTermIndex(at);
@@ -126,10 +134,17 @@ public final class KvStateMachine extends BaseStateMachine {
         Applied applied;
         try {
             CommandBatch batch = CommandBatch.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
-            applied = store.write(termIndex.getTerm(), termIndex.getIndex(),
-                    view -> new Applied(CommandApplier.apply(view, batch), view.events(), view.leaseChanges()));
+            applied = store.write(termIndex.getTerm(), termIndex.getIndex(), view -> {
+                List<TokenChange> tokenChanges = new ArrayList<>();
+                BatchResult result = CommandApplier.apply(view, batch, tokenChanges);
+                return new Applied(result, view.events(), view.leaseChanges(), tokenChanges, view.authRevision());
+            });
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             return CompletableFuture.failedFuture(new IllegalStateException("undecodable Raft entry " + termIndex, e));
+        }
+        if (applied != null && (!applied.tokenChanges().isEmpty() || applied.authRevision() != tokens.revision())) {
+            // before the index counts as applied: a member that caught up to it knows its tokens
+            tokens.apply(applied.tokenChanges(), applied.authRevision());
         }
         updateLastAppliedTermIndex(termIndex);
         if (applied == null) {

@@ -136,6 +136,14 @@ public final class WatchStream {
         hub.add(w, r.getStartRevision());
     }
 
+    /**
+     * Answers a create request that may not be served (the requester lacks permission, its token is invalid): as
+     * etcd, created and canceled at once with watch ID -1 and the reason; in order with the stream's other answers.
+     */
+    public void refuse(String reason) {
+        enqueue(createdAndCanceled(-1, reason));
+    }
+
     private WatchResponse createdAndCanceled(long id, String reason) {
         return WatchResponse.newBuilder().setHeader(header.apply(hub.revision()))
                 .setWatchId(id).setCreated(true).setCanceled(true).setCancelReason(reason).build();

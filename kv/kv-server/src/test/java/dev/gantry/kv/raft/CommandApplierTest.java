@@ -82,7 +82,7 @@ class CommandApplierTest extends StoreFixture {
 
     private CommandResult apply(Command command) {
         return entry(view -> CommandApplier.apply(view,
-                CommandBatch.newBuilder().addCommands(command).build())).getResults(0);
+                CommandBatch.newBuilder().addCommands(command).build(), new java.util.ArrayList<>())).getResults(0);
     }
 
     private static String error(CommandResult result) {

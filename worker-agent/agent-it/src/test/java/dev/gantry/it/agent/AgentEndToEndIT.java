@@ -240,6 +240,30 @@ class AgentEndToEndIT {
         api.cancel(id);
     }
 
+    @Test
+    void anAgentCutOffFromTheClusterStopsItsTaskItselfAndSaysSoWhenItIsBack() throws Exception {
+        String id = api.submit(lora("lora-fence", Map.of("FAKE_STEPS", "100000", "FAKE_STEP_SECONDS", "0.2")));
+        Task running = awaitStatus(id, TaskStatus.RUNNING);
+        long pid = Await.until("the trainer's pid file", Duration.ofSeconds(20),
+                () -> read(agents.get(running.node()).runDir(id, running.attempt()).resolve("pid")), this::logs);
+
+        var server = cluster.members().get(0);
+        cluster.pause(server); // no answer to any renewal: the agent cannot know whether its lease still lives
+        try {
+            Await.until("the agent stopping its task on its own", Duration.ofSeconds(TTL_SECONDS + 8),
+                    () -> groupAlive(pid) ? Optional.empty() : Optional.of(true), this::logs);
+        } finally {
+            cluster.resume(server);
+        }
+        String notice = Await.until("the node registered again, with a notice", Duration.ofSeconds(30),
+                () -> Optional.of(api.node(running.node()).path("notice").asText("")).filter(n -> n.contains("lease lost")), this::logs);
+        assertThat(notice).contains(id);
+        Task handedBack = Await.until("the task handed back", Duration.ofSeconds(30),
+                () -> Optional.of(api.job(id)).filter(t -> t.attempt() >= 1), this::logs);
+        assertThat(handedBack.timeline()).anySatisfy(t -> assertThat(t.to()).isEqualTo(TaskStatus.PENDING));
+        api.cancel(id);
+    }
+
     private static Map<String, Object> lora(String name, Map<String, String> env) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("name", name);

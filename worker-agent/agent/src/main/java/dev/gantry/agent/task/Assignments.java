@@ -173,10 +173,16 @@ public final class Assignments implements AutoCloseable {
             return;
         }
         TaskRun run = new TaskRun(assignment, fence, indexes, TaskDirs.of(workDir, id, assignment.attempt()), store, progressEvery);
-        if (runs.compute(id, (key, other) -> other == null || other == stale ? run : other) != run) {
-            return; // it runs under this registration already
-        }
         try {
+            TaskRun earlier = runs.get(id);
+            if (earlier != null && earlier.attempt() != assignment.attempt()) {
+                // requeued and placed here again: the old attempt's process must be gone before the new one starts
+                earlier.stop(stopGrace);
+                runs.remove(id, earlier);
+            }
+            if (runs.compute(id, (key, other) -> other == null || other == stale ? run : other) != run) {
+                return; // it runs under this registration already
+            }
             run.run(task);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -219,26 +225,10 @@ public final class Assignments implements AutoCloseable {
      */
     public List<String> stopAll(String why) {
         List<String> stopped = new ArrayList<>();
-        synchronized (this) {
-            fence = null;
-            if (watch != null) {
-                watch.close();
-                watch = null;
-            }
-        }
-        List<Thread> stopping = new ArrayList<>();
-        for (TaskRun run : runs.values()) {
+        stopEveryRun(run -> {
             stopped.add(run.taskId());
             stoppedHere.put(run.taskId(), why);
-            stopping.add(Thread.ofVirtual().start(() -> {
-                try {
-                    run.stop(stopGrace);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-        }
-        join(stopping);
+        }, run -> { });
         return stopped;
     }
 
@@ -248,6 +238,23 @@ public final class Assignments implements AutoCloseable {
      */
     @Override
     public void close() {
+        stopEveryRun(run -> { }, run -> {
+            try {
+                store.update(run.taskId(), run.attempt(), run.fence(),
+                        t -> Lifecycle.requeue(t, "the agent on " + run.fence().node() + " was stopped", Instant.now()));
+            } catch (RuntimeException e) {
+                LOG.warning(run.taskId() + ": could not hand the task back (" + e.getMessage() + "); the scheduler "
+                        + "requeues it when the node's lease expires");
+            }
+        });
+        work.shutdownNow();
+    }
+
+    /**
+     * Stops following assignments, then stops every run in parallel (each may take the grace period) and returns
+     * once all are gone; {@code before} runs first for each, {@code after} once its process is gone.
+     */
+    private void stopEveryRun(java.util.function.Consumer<TaskRun> before, java.util.function.Consumer<TaskRun> after) {
         synchronized (this) {
             fence = null;
             if (watch != null) {
@@ -257,21 +264,17 @@ public final class Assignments implements AutoCloseable {
         }
         List<Thread> stopping = new ArrayList<>();
         for (TaskRun run : runs.values()) {
+            before.accept(run);
             stopping.add(Thread.ofVirtual().start(() -> {
                 try {
                     run.stop(stopGrace);
-                    store.update(run.taskId(), run.attempt(), run.fence(),
-                            t -> Lifecycle.requeue(t, "the agent on " + run.fence().node() + " was stopped", Instant.now()));
+                    after.accept(run);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
-                    LOG.warning(run.taskId() + ": could not hand the task back (" + e.getMessage() + "); the scheduler "
-                            + "requeues it when the node's lease expires");
                 }
             }));
         }
         join(stopping);
-        work.shutdownNow();
     }
 
     private static void join(List<Thread> threads) {
