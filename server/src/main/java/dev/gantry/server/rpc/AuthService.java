@@ -48,6 +48,7 @@ import dev.gantry.kv.auth.Access;
 import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.mvcc.MvccView;
 import dev.gantry.kv.raft.KvMember;
+import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
@@ -235,5 +236,11 @@ public class AuthService extends MutinyAuthGrpc.AuthImplBase {
     /** A linearizable lookup as the caller. */
     private <T> CompletableFuture<T> read(Caller caller, Lookup<T> lookup) {
         return Calls.as(member, caller, auth -> member.read(true, view -> lookup.apply(view, auth)));
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }
