@@ -4,6 +4,8 @@ import java.util.concurrent.CompletableFuture;
 
 import jakarta.inject.Inject;
 
+import io.grpc.ServerServiceDefinition;
+
 import dev.gantry.kv.api.auth.Role;
 import dev.gantry.kv.api.auth.User;
 import dev.gantry.kv.api.etcd.AuthDisableRequest;
@@ -235,5 +237,11 @@ public class AuthService extends MutinyAuthGrpc.AuthImplBase {
     /** A linearizable lookup as the caller. */
     private <T> CompletableFuture<T> read(Caller caller, Lookup<T> lookup) {
         return Calls.as(member, caller, auth -> member.read(true, view -> lookup.apply(view, auth)));
+    }
+
+    /** Malformed requests are refused with INVALID_ARGUMENT ({@link MalformedRequests}). */
+    @Override
+    public ServerServiceDefinition bindService() {
+        return MalformedRequests.lenient(super.bindService());
     }
 }
