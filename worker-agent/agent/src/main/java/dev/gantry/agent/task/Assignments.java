@@ -131,14 +131,27 @@ public final class Assignments implements AutoCloseable {
         }
         Fence current = fence;
         TaskRun existing = runs.get(assignment.taskId());
-        if (existing != null && existing.attempt() == assignment.attempt()) {
-            return;
+        if (existing != null && existing.attempt() == assignment.attempt() && existing.fence().equals(current)) {
+            return; // it runs under this registration already
         }
         work.execute(() -> start(assignment, current));
     }
 
     private void start(Assignment assignment, Fence fence) {
         String id = assignment.taskId();
+        TaskRun previous = runs.get(id);
+        TaskRun stale = previous != null && !previous.fence().equals(fence) ? previous : null;
+        if (stale != null) {
+            // A run of a lease this agent lost that has not ended yet (its thread may be waiting on a call to the
+            // cluster): stopped, it writes nothing more, and the task is decided below as if it had ended. Taken
+            // for a live run, it left its task RUNNING for good once it ended.
+            try {
+                stale.stop(stopGrace);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
         Task task = client.get(Keys.task(id)).map(kv -> Json.read(kv.value(), Task.class)).orElse(null);
         if (task == null || task.attempt() != assignment.attempt() || !fence.node().equals(task.node())) {
             return; // a leftover of an older placement: the scheduler cleans it up
@@ -167,8 +180,8 @@ public final class Assignments implements AutoCloseable {
                 earlier.stop(stopGrace);
                 runs.remove(id, earlier);
             }
-            if (runs.putIfAbsent(id, run) != null) {
-                return;
+            if (runs.compute(id, (key, other) -> other == null || other == stale ? run : other) != run) {
+                return; // it runs under this registration already
             }
             run.run(task);
         } catch (InterruptedException e) {
