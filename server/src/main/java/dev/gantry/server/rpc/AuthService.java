@@ -4,6 +4,8 @@ import java.util.concurrent.CompletableFuture;
 
 import jakarta.inject.Inject;
 
+import io.grpc.ServerServiceDefinition;
+
 import dev.gantry.kv.api.auth.Role;
 import dev.gantry.kv.api.auth.User;
 import dev.gantry.kv.api.etcd.AuthDisableRequest;
