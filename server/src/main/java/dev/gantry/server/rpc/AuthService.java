@@ -50,7 +50,6 @@ import dev.gantry.kv.auth.Access;
 import dev.gantry.kv.mvcc.EtcdError;
 import dev.gantry.kv.mvcc.MvccView;
 import dev.gantry.kv.raft.KvMember;
-import io.grpc.ServerServiceDefinition;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 
