@@ -41,7 +41,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
@@ -108,14 +107,14 @@ public final class ReliabilityRun {
         try {
             // One more watcher, started a third into the run from the run's first revision: it catches up from
             // history while the writes go on.
-            awaitQuietly(settings.traffic().dividedBy(3));
+            Waits.quietly(settings.traffic().dividedBy(3));
             threads.add(startWatcher("late", base + 1));
-            awaitQuietly(settings.traffic().minus(settings.traffic().dividedBy(3)));
+            Waits.quietly(settings.traffic().minus(settings.traffic().dividedBy(3)));
             nemesis.stop();
-            join(nemesisThread);
+            Waits.join(nemesisThread);
             long trafficSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
             trafficStopped = true;
-            traffic.forEach(ReliabilityRun::join);
+            traffic.forEach(Waits::join);
             nemesis.failure().ifPresent(t -> {
                 throw new IllegalStateException("the nemesis failed to inject or heal a fault", t);
             });
@@ -130,9 +129,9 @@ public final class ReliabilityRun {
             nemesis.stop();
             trafficStopped = true;
             watchersStopped = true;
-            join(nemesisThread);
-            traffic.forEach(ReliabilityRun::join);
-            threads.forEach(ReliabilityRun::join);
+            Waits.join(nemesisThread);
+            traffic.forEach(Waits::join);
+            threads.forEach(Waits::join);
         }
     }
 
@@ -234,22 +233,5 @@ public final class ReliabilityRun {
 
     private long revision(Member member) {
         return cluster.status(member).getHeader().getRevision();
-    }
-
-    /** The traffic period: a wait on a latch nobody counts down, so an interrupt still ends it. */
-    private static void awaitQuietly(Duration duration) {
-        try {
-            new CountDownLatch(1).await(duration.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void join(Thread thread) {
-        try {
-            thread.join(Duration.ofSeconds(120));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -28,6 +27,7 @@ import dev.gantry.job.TaskStatus;
 import dev.gantry.kv.client.Kv;
 import dev.gantry.kv.client.KvClient;
 import dev.gantry.reliability.check.Anomaly;
+import dev.gantry.reliability.workload.Waits;
 import dev.gantry.reliability.jobs.check.OutcomeChecker;
 import dev.gantry.reliability.jobs.check.ProcessChecker;
 import dev.gantry.reliability.jobs.check.TaskChecker;
@@ -102,12 +102,12 @@ public final class JobRun {
             Thread submitterThread = Thread.ofPlatform().name("submitter").start(submitter);
             long started = System.nanoTime();
             try {
-                awaitQuietly(settings.traffic());
+                Waits.quietly(settings.traffic());
             } finally {
                 nemesis.stop();
-                join(nemesisThread);
+                Waits.join(nemesisThread);
                 submitter.stop();
-                join(submitterThread);
+                Waits.join(submitterThread);
             }
             long trafficSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
             nemesis.failure().ifPresent(t -> {
@@ -131,7 +131,7 @@ public final class JobRun {
             log.awaitRevision(end, Duration.ofSeconds(60));
             Map<String, Task> finalTasks = tasks(kv);
             processes.stop();
-            join(sampler);
+            Waits.join(sampler);
             processes.sweep();
 
             List<KeyVersion> history = log.versions();
@@ -219,26 +219,9 @@ public final class JobRun {
             if (condition.getAsBoolean()) {
                 return true;
             }
-            awaitQuietly(Await.POLL_INTERVAL.multipliedBy(5));
+            Waits.quietly(Await.POLL_INTERVAL.multipliedBy(5));
         }
         return condition.getAsBoolean();
-    }
-
-    /** A wait on a latch nobody counts down, so an interrupt still ends it. */
-    private static void awaitQuietly(Duration duration) {
-        try {
-            new CountDownLatch(1).await(duration.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void join(Thread thread) {
-        try {
-            thread.join(Duration.ofSeconds(120));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Deletes a directory tree (the agents' work dirs and logs). */

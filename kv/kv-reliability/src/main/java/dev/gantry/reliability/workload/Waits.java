@@ -1,0 +1,31 @@
+package dev.gantry.reliability.workload;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** The waits of a run's own thread (the traffic period, its actors ending) that an interrupt still ends. */
+public final class Waits {
+    private static final Duration JOIN_LIMIT = Duration.ofSeconds(120);
+
+    private Waits() {
+    }
+
+    /** Lets {@code duration} pass: a wait on a latch nobody counts down. */
+    public static void quietly(Duration duration) {
+        try {
+            new CountDownLatch(1).await(duration.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits for an actor's thread to end, for two minutes at most. */
+    public static void join(Thread thread) {
+        try {
+            thread.join(JOIN_LIMIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
