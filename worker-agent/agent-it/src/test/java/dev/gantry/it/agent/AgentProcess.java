@@ -8,11 +8,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+
+import dev.gantry.agent.runner.Leftovers;
 
 /**
  * A real {@code bin/gantry agent} process with simulated GPUs, its work dir and log in a test directory, and the
@@ -88,7 +89,7 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
-    /** The pid file of a task's run on this agent, if it ran here. */
+    /** The directory of a task's run on this agent: its pid file, logs and output. */
     Path runDir(String taskId, int attempt) {
         return workDir.resolve("tasks").resolve(taskId + "." + attempt);
     }
@@ -104,36 +105,13 @@ final class AgentProcess implements AutoCloseable {
 
     /** Every process group a run of this agent left (an agent killed with SIGKILL leaves its trainers running). */
     void killTaskProcesses() {
-        Path tasks = workDir.resolve("tasks");
-        if (!Files.isDirectory(tasks)) {
-            return;
-        }
-        List<Path> pids = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(tasks)) {
-            dirs.map(d -> d.resolve("pid")).filter(Files::exists).forEach(pids::add);
-        } catch (IOException e) {
-            return;
-        }
-        for (Path pid : pids) {
-            try {
-                new ProcessBuilder("kill", "-KILL", "--", "-" + Files.readString(pid).strip())
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-            } catch (IOException e) {
-                // gone already
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        Leftovers.kill(Leftovers.find(workDir.resolve("tasks")));
     }
 
     @Override
     public void close() {
         stop();
         killTaskProcesses();
-    }
-
-    static boolean processAlive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
     static Duration since(Instant t) {

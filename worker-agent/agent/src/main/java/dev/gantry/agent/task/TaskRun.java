@@ -70,9 +70,7 @@ final class TaskRun {
         }
         TaskProcess started;
         try {
-            Files.createDirectories(dir);
-            Path output = dir.resolve("output");
-            started = TaskProcess.start(Launch.of(task.spec(), gpuIndexes, output), dir);
+            started = TaskProcess.start(Launch.of(task.spec(), gpuIndexes, dir.resolve("output")), dir);
             Files.writeString(dir.resolve("pid"), String.valueOf(started.pid()));
         } catch (IOException | RuntimeException e) {
             String why = "could not start the process: " + e.getMessage();
