@@ -8,6 +8,7 @@ import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -61,6 +63,9 @@ public final class Cluster implements AutoCloseable {
      * not exist in /etc/group, and two clusters may share them: firewall rules name a member's ports too.
      */
     private static final int FIRST_GROUP_ID = 61000;
+    /** Members' ports: below the ephemeral range (see {@link #freePorts}). */
+    private static final int LOWEST_PORT = 20_000;
+    private static final int HIGHEST_PORT = 32_000;
 
     private final Implementation implementation;
     private final Path root;
@@ -545,18 +550,32 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
-    /** Ports free right now on {@code host}, all distinct: the sockets stay bound until all are picked. */
+    /**
+     * Ports free right now on {@code host}, all distinct, picked below the kernel's ephemeral range (32768 and up):
+     * a member keeps its ports across restarts, and a port from that range may meanwhile have become the source
+     * port of some outgoing connection, so the restarted member could not bind it again.
+     */
     static int[] freePorts(String host, int count) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets.add(new ServerSocket(0, 1, InetAddress.getByName(host)));
+        InetAddress address = InetAddress.getByName(host);
+        Set<Integer> picked = new LinkedHashSet<>();
+        for (int attempt = 0; picked.size() < count; attempt++) {
+            if (attempt == 10_000) {
+                throw new IOException("no " + count + " free ports between " + LOWEST_PORT + " and " + HIGHEST_PORT);
             }
-            return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
+            int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, HIGHEST_PORT);
+            if (!picked.contains(port) && isFree(address, port)) {
+                picked.add(port);
             }
+        }
+        return picked.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static boolean isFree(InetAddress address, int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(address, port), 1);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
