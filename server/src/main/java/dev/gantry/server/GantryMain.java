@@ -80,6 +80,10 @@ public final class GantryMain {
                                                    it runs jobs itself (default: on for a single-member cluster,
                                                    the embedded default; off otherwise: GPU hosts run
                                                    'gantry agent'). Its work dir is DATA-DIR/agent
+              --api-auth on|off                    require a bearer token with a role on every REST API
+                                                   request and console session (default off: anyone who
+                                                   reaches the HTTP port may submit and cancel jobs). Tokens:
+                                                   'gantry token create --name N --role R' (docs/operations.md)
               --scheduler-election on|off          for tests only: off schedules without being elected, so
                                                    that only the claim txn's compares protect (default on)
 
@@ -125,7 +129,7 @@ public final class GantryMain {
                 return;
             }
             config = MemberConfig.parse(flags);
-            for (String onOff : new String[] {"scheduler", "scheduler-election", "agent"}) {
+            for (String onOff : new String[] {"scheduler", "scheduler-election", "agent", "api-auth"}) {
                 String value = flags.get(onOff);
                 if (value != null && !value.equals("on") && !value.equals("off")) {
                     throw new IllegalArgumentException("--" + onOff + " must be 'on' or 'off', not '" + value + "'");
@@ -227,7 +231,7 @@ public final class GantryMain {
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
             "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count",
             "experimental-watch-progress-notify-interval", "auto-compaction-mode", "auto-compaction-retention",
-            "quota-backend-bytes", "scheduler", "scheduler-election", "agent",
+            "quota-backend-bytes", "scheduler", "scheduler-election", "agent", "api-auth",
             "cert-file", "key-file", "trusted-ca-file", "client-cert-auth", "auto-tls",
             "peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "peer-client-cert-auth", "peer-auto-tls");
 

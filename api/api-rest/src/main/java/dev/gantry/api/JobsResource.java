@@ -1,5 +1,9 @@
 package dev.gantry.api;
 
+import dev.gantry.api.access.ApiCaller;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.SecurityContext;
+
 import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
@@ -62,11 +66,11 @@ public class JobsResource {
     @RequestBody(content = @Content(schema = @Schema(implementation = TaskSpec.class)))
     @APIResponse(responseCode = "201", description = "the stored task, PENDING", content = @Content(schema = @Schema(implementation = Task.class)))
     @APIResponse(responseCode = "400", description = "invalid job", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public Response submit(String body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
+    public Response submit(String body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, @Context SecurityContext security) {
         SpecReader.Format format = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("yaml")
                 ? SpecReader.Format.YAML : SpecReader.Format.JSON;
         TaskSpec spec = SpecReader.read(body, format);
-        Task task = jobs.submit(spec, null);
+        Task task = jobs.submit(spec, ApiCaller.of(security).name());
         return Response.created(URI.create("/api/v1/jobs/" + task.id())).entity(task).build();
     }
 
@@ -88,11 +92,20 @@ public class JobsResource {
         return jobs.get(id).orElseThrow(() -> ApiException.notFound("no job " + id));
     }
 
-    /** Cancels a job that has not finished; 409 with its status if it has. Optional body {@code {"reason": "..."}}. */
+    /**
+     * Cancels a job that has not finished; 409 with its status if it has. Optional body {@code {"reason": "..."}}.
+     * A submitter may cancel only its own jobs (403 otherwise); an operator any.
+     */
     @POST
     @Path("{id}/cancel")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
-    public Task cancel(@PathParam("id") String id, String body) {
+    public Task cancel(@PathParam("id") String id, String body, @Context SecurityContext security) {
+        ApiCaller caller = ApiCaller.of(security);
+        String owner = get(id).submittedBy();
+        if (!caller.mayCancel(owner)) {
+            throw new ApiException(403, caller.name() + " may cancel only the jobs it submitted; " + id + " was submitted by "
+                    + (owner == null ? "nobody known" : owner), List.of());
+        }
         return jobs.cancel(id, Reason.parse(body));
     }
 

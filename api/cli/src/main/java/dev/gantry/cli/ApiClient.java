@@ -27,9 +27,12 @@ import dev.gantry.kv.client.TlsOptions;
 final class ApiClient {
     private final URI server;
     private final HttpClient http;
+    /** Sent as {@code Authorization: Bearer} when not null. */
+    private final String token;
 
     /** {@code https://} servers are verified as {@code tls} says; {@code http://} ones take no TLS files. */
-    ApiClient(String server, TlsOptions tls) {
+    ApiClient(String server, TlsOptions tls, String token) {
+        this.token = token;
         try {
             URI uri = URI.create(server.endsWith("/") ? server.substring(0, server.length() - 1) : server);
             if (uri.getScheme() == null || uri.getHost() == null) {
@@ -67,7 +70,7 @@ final class ApiClient {
 
     /** A text resource copied to {@code out} as it arrives (no timeout: a followed log streams until it ends). */
     void stream(String path, java.io.OutputStream out) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(server + "/api/v1" + path)).header("Accept", "text/plain").GET().build();
+        HttpRequest request = authorized(HttpRequest.newBuilder(URI.create(server + "/api/v1" + path))).header("Accept", "text/plain").GET().build();
         try {
             HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (java.io.InputStream body = response.body()) {
@@ -93,8 +96,12 @@ final class ApiClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(server + "/api/v1" + path)).timeout(Duration.ofSeconds(30))
+        return authorized(HttpRequest.newBuilder(URI.create(server + "/api/v1" + path))).timeout(Duration.ofSeconds(30))
                 .header("Accept", "application/json");
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
     }
 
     private JsonNode send(HttpRequest.Builder request) {
@@ -140,6 +147,9 @@ final class ApiClient {
         // One problem is already the message; list fields only when they add something.
         if (details.size() == 1 && error.endsWith(details.getFirst())) {
             details.clear();
+        }
+        if (status == 401) {
+            details.add("the server requires an API token: pass --token or set GANTRY_TOKEN (an admin makes one with 'gantry token create')");
         }
         return new CommandFailed(error + " (HTTP " + status + ")", details);
     }

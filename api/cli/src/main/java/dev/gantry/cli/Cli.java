@@ -22,11 +22,11 @@ import dev.gantry.kv.client.TlsOptions;
  */
 public final class Cli {
     /** The command groups, in the order the usage lists them. */
-    private static final List<String> GROUP_ORDER = List.of("job", "node", "config", "kv");
+    private static final List<String> GROUP_ORDER = List.of("job", "node", "config", "kv", "token");
     public static final Set<String> GROUPS = Set.copyOf(GROUP_ORDER);
 
     static final String USAGE = """
-            Usage: gantry <job|node|config|kv> <command> [flags]
+            Usage: gantry <job|node|config|kv|token> <command> [flags]
 
               job submit -f FILE | --name N ...   submit a fine-tune job (JSON or YAML)
               job ls [--status S] [--name N] [--label k=v] [--limit N]
@@ -34,9 +34,11 @@ public final class Cli {
               node ls | node get ID | node cordon|uncordon|drain ID [--reason R]
               config get [KEY] | config set KEY JSON
               kv get|put|del|watch ...            the etcd v3 API directly
+              token create|ls|revoke ...          REST API tokens (through the etcd v3 API)
 
             Global flags:
               --server URL      the REST API (default http://localhost:2381, env GANTRY_SERVER)
+              --token TOKEN     the API token, for servers run with --api-auth on (env GANTRY_TOKEN)
               --endpoints URLS  etcd v3 endpoints for 'kv' (default http://localhost:2379, env GANTRY_ENDPOINTS)
               -o json|table     output format (default table)
               --cacert FILE     for https:// servers: the CA that signed their certificates
@@ -81,6 +83,7 @@ public final class Cli {
             case "node" -> new NodeCommands(context);
             case "config" -> new ConfigCommands(context);
             case "kv" -> new KvCommands(context);
+            case "token" -> new TokenCommands(context);
             default -> throw new UsageError("unknown command group '" + name + "'");
         };
     }
@@ -107,7 +110,7 @@ public final class Cli {
 
     /** What every command gets: its streams, the environment, and the global flags once parsed. */
     static final class Context {
-        static final Set<String> GLOBAL_VALUE_FLAGS = Set.of("server", "endpoints", "o", "output", "cacert", "cert", "key");
+        static final Set<String> GLOBAL_VALUE_FLAGS = Set.of("server", "endpoints", "o", "output", "cacert", "cert", "key", "token");
 
         final PrintStream out;
         final PrintStream err;
@@ -133,7 +136,8 @@ public final class Cli {
             if (server == null) {
                 server = env.getOrDefault("GANTRY_SERVER", "http://localhost:2381");
             }
-            return new ApiClient(server, tls(args));
+            String token = args.has("token") ? args.value("token") : env.get("GANTRY_TOKEN");
+            return new ApiClient(server, tls(args), token == null || token.isBlank() ? null : token.strip());
         }
 
         /** etcdctl's {@code --cacert --cert --key} (or $GANTRY_CACERT, $GANTRY_CERT, $GANTRY_KEY), read and checked. */

@@ -13,6 +13,8 @@ public final class Keys {
     /** Operator intent (cordon, drain), kept apart from the agent's lease-bound key so re-registering never erases it. */
     public static final String NODE_STATES = "/config/nodes/";
     public static final String SCHEDULER_ELECTION = "/election/scheduler";
+    /** REST API tokens ({@code gantry token create}): who holds each and its role, never its secret. */
+    public static final String TOKENS = "/tokens/";
 
     private Keys() {
     }
@@ -36,6 +38,10 @@ public final class Keys {
 
     public static String nodeState(String id) {
         return NODE_STATES + id;
+    }
+
+    public static String token(String id) {
+        return TOKENS + id;
     }
 
     public static String config(String key) {

@@ -28,6 +28,8 @@ async function request(method, path, body, contentType) {
     } catch {
       error = {error: `HTTP ${response.status} ${response.statusText}`};
     }
+    // A token revoked or expired meanwhile: the shell shows the sign-in page (not for the sign-in request itself).
+    if (response.status === 401 && path !== '/session') window.dispatchEvent(new Event('gantry:unauthorized'));
     throw new ApiError(response.status, error);
   }
   return response.status === 204 ? null : response.json();

@@ -27,6 +27,8 @@ export class Live {
   }
 
   connect() {
+    this.disconnect();
+    this.stopped = false;
     const url = this.lastEventId ? `/api/v1/events?lastEventId=${encodeURIComponent(this.lastEventId)}` : '/api/v1/events';
     const source = new EventSource(url);
     this.source = source;
@@ -47,11 +49,19 @@ export class Live {
     }
     source.onerror = () => {
       this.setState('lost');
-      if (source.readyState === EventSource.CLOSED) {
+      if (source.readyState === EventSource.CLOSED && !this.stopped) {
         const delay = Math.min(15000, 1000 * 2 ** this.retries++);
-        setTimeout(() => this.connect(), delay);
+        this.reconnect = setTimeout(() => this.connect(), delay);
       }
     };
+  }
+
+  /** Closes the connection and stops reconnecting (signed out). */
+  disconnect() {
+    this.stopped = true;
+    clearTimeout(this.reconnect);
+    this.source?.close();
+    this.source = null;
   }
 
   emit(event) {

@@ -4,6 +4,7 @@
 
 import {Live} from './live.js';
 import {refreshRelativeTimes} from './format.js';
+import {currentSession, mountSignIn, showSession} from './session.js';
 import * as overview from './pages/overview.js';
 import * as jobs from './pages/jobs.js';
 import * as job from './pages/job.js';
@@ -68,6 +69,7 @@ function route() {
 
 live.on(event => current?.onEvent?.(event));
 window.addEventListener('hashchange', () => {
+  if (!signedIn) return;
   route();
   // Screen readers and keyboards start at the new page, unless the page put the focus somewhere itself.
   if (!main.contains(document.activeElement)) main.focus({preventScroll: true});
@@ -78,5 +80,26 @@ document.querySelector('[data-skip]').addEventListener('click', e => {
 });
 setInterval(() => refreshRelativeTimes(main), 5000);
 
-route();
-live.connect();
+const sessionElement = document.getElementById('session');
+let signedIn = false;
+
+/** Signs in first when the server wants a token; then the pages and the live connection start. */
+async function start() {
+  const session = await currentSession();
+  signedIn = session !== null;
+  if (!session) {
+    current?.dispose?.();
+    current = null;
+    live.disconnect();
+    sessionElement.hidden = true;
+    mountSignIn(main, start);
+    return;
+  }
+  showSession(sessionElement, session, start);
+  route();
+  live.connect();
+}
+
+// A token revoked or expired while the console is open: the next refused request brings back the sign-in page.
+window.addEventListener('gantry:unauthorized', () => start());
+start();
