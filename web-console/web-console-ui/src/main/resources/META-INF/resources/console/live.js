@@ -27,8 +27,9 @@ export class Live {
   }
 
   connect() {
-    this.disconnect();
+    this.close();
     this.stopped = false;
+    if (this.state === 'off') this.setState('connecting');
     const url = this.lastEventId ? `/api/v1/events?lastEventId=${encodeURIComponent(this.lastEventId)}` : '/api/v1/events';
     const source = new EventSource(url);
     this.source = source;
@@ -58,6 +59,11 @@ export class Live {
 
   /** Closes the connection and stops reconnecting (signed out). */
   disconnect() {
+    this.close();
+    this.setState('off');
+  }
+
+  close() {
     this.stopped = true;
     clearTimeout(this.reconnect);
     this.source?.close();
@@ -79,6 +85,6 @@ export class Live {
     this.banner.hidden = state !== 'lost';
     this.indicator.dataset.state = state;
     this.indicator.querySelector('.live-text').textContent =
-      state === 'open' ? 'Live' : state === 'lost' ? 'Reconnecting…' : 'Connecting…';
+      state === 'open' ? 'Live' : state === 'lost' ? 'Reconnecting…' : state === 'off' ? 'Not signed in' : 'Connecting…';
   }
 }

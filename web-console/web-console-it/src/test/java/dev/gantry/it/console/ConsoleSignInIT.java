@@ -66,6 +66,7 @@ class ConsoleSignInIT {
         page.navigate("/#/jobs");
         assertThat(page.locator("h1")).hasText("Sign in");
         assertThat(page.locator("#session")).isHidden();
+        assertThat(page.locator("#live-indicator")).hasAttribute("data-state", "off");
 
         page.locator("#token").fill(BearerToken.generate().text());
         page.locator("form.sign-in button[type=submit]").click();
