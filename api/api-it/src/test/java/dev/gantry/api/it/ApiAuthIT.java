@@ -1,5 +1,8 @@
 package dev.gantry.api.it;
 
+import static dev.gantry.api.it.Http.json;
+import static dev.gantry.api.it.Http.send;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,22 +16,16 @@ import dev.gantry.job.Json;
 import dev.gantry.job.Keys;
 import dev.gantry.job.Task;
 import dev.gantry.kv.client.KvClient;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,7 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ApiAuthIT {
     private static final Duration AWAIT = Duration.ofSeconds(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String JOB = "{\"name\": \"auth-job\", \"command\": [\"true\"]}";
 
     private static Cluster cluster;
@@ -61,10 +57,10 @@ class ApiAuthIT {
         kv = KvClient.connect(member.clientUrl());
         cliDir = dir;
         for (String[] holder : new String[][] {{"vera", "viewer"}, {"bob", "submitter"}, {"carol", "submitter"}, {"olga", "operator"}}) {
-            Run made = cli(Map.of(), "token", "create", "--name", holder[0], "--role", holder[1], "--endpoints", member.clientUrl());
-            assertThat(made.exit).as(made.toString()).isZero();
-            assertThat(made.out.strip()).matches("gantry_[a-z0-9]{12}\\.[A-Za-z0-9_-]{43}");
-            TOKENS.put(holder[0], made.out.strip());
+            GantryCli.Run made = cli(Map.of(), "token", "create", "--name", holder[0], "--role", holder[1], "--endpoints", member.clientUrl());
+            assertThat(made.exit()).as(made.toString()).isZero();
+            assertThat(made.out().strip()).matches("gantry_[a-z0-9]{12}\\.[A-Za-z0-9_-]{43}");
+            TOKENS.put(holder[0], made.out().strip());
         }
         for (String token : TOKENS.values()) { // the server learns tokens through its watch of /tokens/
             Await.until("the API to accept a new token", AWAIT,
@@ -101,16 +97,16 @@ class ApiAuthIT {
         Await.until("the expired token to be known", AWAIT, () -> Optional.of(error(send(request("/jobs", stale.text()).GET())))
                 .filter(e -> e.contains("expired")), () -> member.logTail(20));
 
-        Run made = cli(Map.of(), "token", "create", "--name", "temp", "--role", "admin", "--ttl", "1h", "--endpoints", member.clientUrl());
-        String temp = made.out.strip();
+        GantryCli.Run made = cli(Map.of(), "token", "create", "--name", "temp", "--role", "admin", "--ttl", "1h", "--endpoints", member.clientUrl());
+        String temp = made.out().strip();
         Await.until("the new token to work", AWAIT, () -> Optional.of(send(request("/jobs", temp).GET())).filter(r -> r.statusCode() == 200),
                 () -> member.logTail(20));
         String id = BearerToken.parse(temp).orElseThrow().id();
-        Run revoked = cli(Map.of(), "token", "revoke", id, "--endpoints", member.clientUrl());
-        assertThat(revoked.exit).as(revoked.toString()).isZero();
+        GantryCli.Run revoked = cli(Map.of(), "token", "revoke", id, "--endpoints", member.clientUrl());
+        assertThat(revoked.exit()).as(revoked.toString()).isZero();
         Await.until("the revoked token to be refused", AWAIT,
                 () -> Optional.of(send(request("/jobs", temp).GET())).filter(r -> r.statusCode() == 401), () -> member.logTail(20));
-        assertThat(cli(Map.of(), "token", "revoke", id, "--endpoints", member.clientUrl()).exit).isEqualTo(1);
+        assertThat(cli(Map.of(), "token", "revoke", id, "--endpoints", member.clientUrl()).exit()).isEqualTo(1);
 
         assertThat(taskKeys()).isEqualTo(before);
         assertThat(send(HttpRequest.newBuilder(URI.create(member.httpUrl() + "/")).GET()).statusCode())
@@ -159,26 +155,26 @@ class ApiAuthIT {
 
     @Test
     void theCliSendsItsTokenAndListsTokensWithoutSecrets() throws Exception {
-        Run without = cli(Map.of(), "job", "ls", "--server", member.httpUrl());
-        assertThat(without.exit).isEqualTo(1);
-        assertThat(without.err).contains("missing bearer token", "--token or set GANTRY_TOKEN");
-        Run withFlag = cli(Map.of(), "job", "submit", "--name", "cli-job", "--server", member.httpUrl(),
+        GantryCli.Run without = cli(Map.of(), "job", "ls", "--server", member.httpUrl());
+        assertThat(without.exit()).isEqualTo(1);
+        assertThat(without.err()).contains("missing bearer token", "--token or set GANTRY_TOKEN");
+        GantryCli.Run withFlag = cli(Map.of(), "job", "submit", "--name", "cli-job", "--server", member.httpUrl(),
                 "--token", TOKENS.get("carol"), "-o", "json", "--", "true");
-        assertThat(withFlag.exit).as(withFlag.toString()).isZero();
-        assertThat(Json.mapper().readTree(withFlag.out).get("submittedBy").asText()).isEqualTo("carol");
-        Run withEnv = cli(Map.of("GANTRY_TOKEN", TOKENS.get("vera")), "job", "ls", "--server", member.httpUrl());
-        assertThat(withEnv.exit).as(withEnv.toString()).isZero();
+        assertThat(withFlag.exit()).as(withFlag.toString()).isZero();
+        assertThat(Json.mapper().readTree(withFlag.out()).get("submittedBy").asText()).isEqualTo("carol");
+        GantryCli.Run withEnv = cli(Map.of("GANTRY_TOKEN", TOKENS.get("vera")), "job", "ls", "--server", member.httpUrl());
+        assertThat(withEnv.exit()).as(withEnv.toString()).isZero();
 
-        Run list = cli(Map.of(), "token", "ls", "--endpoints", member.clientUrl());
-        assertThat(list.exit).as(list.toString()).isZero();
-        assertThat(list.out).contains("vera", "viewer", "bob", "submitter", "olga", "operator");
+        GantryCli.Run list = cli(Map.of(), "token", "ls", "--endpoints", member.clientUrl());
+        assertThat(list.exit()).as(list.toString()).isZero();
+        assertThat(list.out()).contains("vera", "viewer", "bob", "submitter", "olga", "operator");
         for (String token : TOKENS.values()) {
-            assertThat(list.out).doesNotContain(token.substring(token.indexOf('.') + 1));
+            assertThat(list.out()).doesNotContain(token.substring(token.indexOf('.') + 1));
             assertThat(kv.list(Keys.TOKENS).kvs().toString()).doesNotContain(token.substring(token.indexOf('.') + 1));
         }
-        Run badRole = cli(Map.of(), "token", "create", "--name", "x", "--role", "root", "--endpoints", member.clientUrl());
-        assertThat(badRole.exit).isEqualTo(2);
-        assertThat(badRole.err).contains("unknown role 'root'");
+        GantryCli.Run badRole = cli(Map.of(), "token", "create", "--name", "x", "--role", "root", "--endpoints", member.clientUrl());
+        assertThat(badRole.exit()).isEqualTo(2);
+        assertThat(badRole.err()).contains("unknown role 'root'");
     }
 
     @Test
@@ -222,24 +218,8 @@ class ApiAuthIT {
         return json(response).path("error").asText();
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
-    private static Run cli(Map<String, String> env, String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty(Implementation.GANTRY_HOME_PROPERTY), "bin", "gantry").toString());
-        command.addAll(List.of(args));
-        Path out = Files.createTempFile(cliDir, "cli", ".out");
-        Path err = Files.createTempFile(cliDir, "cli", ".err");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-        builder.environment().remove("GANTRY_TOKEN");
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("gantry " + String.join(" ", args) + " did not finish in 60 s");
-        }
-        return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+    private static GantryCli.Run cli(Map<String, String> env, String... args) throws Exception {
+        return GantryCli.run(cliDir, env, List.of(args));
     }
 
     private static HttpRequest.BodyPublisher body(String text) {
@@ -250,24 +230,5 @@ class ApiAuthIT {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(member.httpUrl() + "/api/v1" + path))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json");
         return token == null ? request : request.header("Authorization", "Bearer " + token);
-    }
-
-    private static HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static JsonNode json(HttpResponse<String> response) {
-        try {
-            return Json.mapper().readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON (HTTP " + response.statusCode() + "): " + response.body(), e);
-        }
     }
 }

@@ -1,13 +1,14 @@
 package dev.gantry.api.it;
 
+import static dev.gantry.api.it.Http.json;
+import static dev.gantry.api.it.Http.send;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,7 +45,6 @@ import dev.gantry.kv.client.KvClient;
  */
 class JobsApiIT {
     private static final Duration AWAIT = Duration.ofSeconds(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Cluster cluster;
     private static Member member;
@@ -270,56 +269,56 @@ class JobsApiIT {
     @Test
     void theCliSubmitsListsAndRefusesBadJobs() throws Exception {
         Path good = Files.writeString(dir.resolve("job.yaml"), "name: from-cli\ncommand: [echo, hi]\n");
-        Run submitted = cli("job", "submit", "-f", good.toString());
-        assertThat(submitted.exit).as(submitted.toString()).isZero();
-        assertThat(submitted.out).matches("(?s)job from-cli-[0-9a-z]{5} submitted: PENDING.*");
-        Run listed = cli("job", "ls", "--name", "from-cli", "-o", "json");
-        assertThat(Json.mapper().readTree(listed.out).get("items")).hasSize(1);
+        GantryCli.Run submitted = cli("job", "submit", "-f", good.toString());
+        assertThat(submitted.exit()).as(submitted.toString()).isZero();
+        assertThat(submitted.out()).matches("(?s)job from-cli-[0-9a-z]{5} submitted: PENDING.*");
+        GantryCli.Run listed = cli("job", "ls", "--name", "from-cli", "-o", "json");
+        assertThat(Json.mapper().readTree(listed.out()).get("items")).hasSize(1);
 
         List<String> before = taskKeys();
         Path bad = Files.writeString(dir.resolve("bad.json"), "{\"name\": \"bad\", \"model\": \"m\", \"datasets\": [\"d\"], "
                 + "\"trainType\": \"sft\", \"resources\": {\"gpus\": -1}}");
-        Run refused = cli("job", "submit", "-f", bad.toString());
-        assertThat(refused.exit).as(refused.toString()).isEqualTo(1);
-        assertThat(refused.err).contains("HTTP 400").contains("  trainType: must be one of lora, qlora, full")
+        GantryCli.Run refused = cli("job", "submit", "-f", bad.toString());
+        assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
+        assertThat(refused.err()).contains("HTTP 400").contains("  trainType: must be one of lora, qlora, full")
                 .contains("  resources.gpus: must be between 0 and 64");
 
         Path malformed = Files.writeString(dir.resolve("malformed.json"), "{\"name\": ");
-        Run syntax = cli("job", "submit", "-f", malformed.toString());
-        assertThat(syntax.exit).isEqualTo(1);
-        assertThat(syntax.err).contains("malformed JSON at line 1");
+        GantryCli.Run syntax = cli("job", "submit", "-f", malformed.toString());
+        assertThat(syntax.exit()).isEqualTo(1);
+        assertThat(syntax.err()).contains("malformed JSON at line 1");
 
         Path unknown = Files.writeString(dir.resolve("unknown.yaml"), "name: x\ncommand: [x]\nretries: 2\n");
-        Run unknownField = cli("job", "submit", "-f", unknown.toString());
-        assertThat(unknownField.exit).isEqualTo(1);
-        assertThat(unknownField.err).contains("unknown field 'retries'");
+        GantryCli.Run unknownField = cli("job", "submit", "-f", unknown.toString());
+        assertThat(unknownField.exit()).isEqualTo(1);
+        assertThat(unknownField.err()).contains("unknown field 'retries'");
 
-        Run usage = cli("job", "submit", "--gpus", "two", "--name", "x");
-        assertThat(usage.exit).isEqualTo(2);
-        assertThat(usage.err).contains("--gpus must be an integer");
+        GantryCli.Run usage = cli("job", "submit", "--gpus", "two", "--name", "x");
+        assertThat(usage.exit()).isEqualTo(2);
+        assertThat(usage.err()).contains("--gpus must be an integer");
         assertThat(taskKeys()).isEqualTo(before);
     }
 
     @Test
     void theCliReachesConfigNodesAndTheKv() throws Exception {
-        Run set = cli("config", "set", "cli/limits", "{\"maxGpus\": 8}");
-        assertThat(set.exit).as(set.toString()).isZero();
-        assertThat(Json.mapper().readTree(cli("config", "get", "cli/limits").out).get("maxGpus").asInt()).isEqualTo(8);
-        Run badJson = cli("config", "set", "cli/limits", "{maxGpus");
-        assertThat(badJson.exit).isEqualTo(1);
-        assertThat(badJson.err).contains("malformed JSON");
+        GantryCli.Run set = cli("config", "set", "cli/limits", "{\"maxGpus\": 8}");
+        assertThat(set.exit()).as(set.toString()).isZero();
+        assertThat(Json.mapper().readTree(cli("config", "get", "cli/limits").out()).get("maxGpus").asInt()).isEqualTo(8);
+        GantryCli.Run badJson = cli("config", "set", "cli/limits", "{maxGpus");
+        assertThat(badJson.exit()).isEqualTo(1);
+        assertThat(badJson.err()).contains("malformed JSON");
 
-        Run put = cli("kv", "put", "/cli-it/a", "1", "--endpoints", member.clientUrl());
-        assertThat(put.exit).as(put.toString()).isZero();
-        Run got = cli("kv", "get", "/cli-it/", "--prefix", "--endpoints", member.clientUrl());
-        assertThat(got.out).isEqualTo("/cli-it/a\n1\n");
-        assertThat(cli("kv", "del", "/cli-it/", "--prefix", "--endpoints", member.clientUrl()).out.trim()).isEqualTo("1");
+        GantryCli.Run put = cli("kv", "put", "/cli-it/a", "1", "--endpoints", member.clientUrl());
+        assertThat(put.exit()).as(put.toString()).isZero();
+        GantryCli.Run got = cli("kv", "get", "/cli-it/", "--prefix", "--endpoints", member.clientUrl());
+        assertThat(got.out()).isEqualTo("/cli-it/a\n1\n");
+        assertThat(cli("kv", "del", "/cli-it/", "--prefix", "--endpoints", member.clientUrl()).out().trim()).isEqualTo("1");
         assertThat(kv.get("/cli-it/a")).isEmpty();
 
-        Run nodes = cli("node", "ls");
-        assertThat(nodes.exit).as(nodes.toString()).isZero();
-        assertThat(nodes.out).startsWith("ID");
-        assertThat(cli("node", "get", "nobody").exit).isEqualTo(1);
+        GantryCli.Run nodes = cli("node", "ls");
+        assertThat(nodes.exit()).as(nodes.toString()).isZero();
+        assertThat(nodes.out()).startsWith("ID");
+        assertThat(cli("node", "get", "nobody").exit()).isEqualTo(1);
     }
 
     // --- helpers
@@ -337,22 +336,10 @@ class JobsApiIT {
         return kv.list(Keys.TASKS).kvs().stream().map(e -> e.key() + "@" + e.modRevision()).toList();
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
-    private Run cli(String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty(Implementation.GANTRY_HOME_PROPERTY), "bin", "gantry").toString());
-        command.addAll(List.of(args));
-        command.addAll(List.of("--server", member.httpUrl()));
-        Path out = Files.createTempFile(dir, "cli", ".out");
-        Path err = Files.createTempFile(dir, "cli", ".err");
-        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("gantry " + String.join(" ", args) + " did not finish in 60 s");
-        }
-        return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+    private GantryCli.Run cli(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--server", member.httpUrl()));
+        return GantryCli.run(dir, Map.of(), all);
     }
 
     private static HttpResponse<String> get(String path) {
@@ -371,28 +358,9 @@ class JobsApiIT {
         return HttpRequest.newBuilder(URI.create(member.httpUrl() + "/api/v1" + path)).timeout(Duration.ofSeconds(30));
     }
 
-    private static HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** A refused request: its status checked, its error body returned for the message or fields to be checked. */
     private static JsonNode refused(HttpResponse<String> response, int status) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         return json(response);
-    }
-
-    private static JsonNode json(HttpResponse<String> response) {
-        try {
-            return Json.mapper().readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON (HTTP " + response.statusCode() + "): " + response.body(), e);
-        }
     }
 }

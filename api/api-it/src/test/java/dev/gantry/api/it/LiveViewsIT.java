@@ -1,11 +1,13 @@
 package dev.gantry.api.it;
 
+import static dev.gantry.api.it.Http.json;
+import static dev.gantry.api.it.Http.send;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -47,7 +49,6 @@ import dev.gantry.kv.client.KvClient;
  */
 class LiveViewsIT {
     private static final Duration AWAIT = Duration.ofSeconds(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Cluster cluster;
     private static Member member;
@@ -261,7 +262,7 @@ class LiveViewsIT {
             if (lastEventId != null) {
                 request.header("Last-Event-ID", lastEventId);
             }
-            response = HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines());
+            response = Http.CLIENT.sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines());
             response.thenAcceptAsync(r -> read(r.body()));
         }
 
@@ -338,24 +339,5 @@ class LiveViewsIT {
 
     private static HttpRequest.Builder request(String path) {
         return HttpRequest.newBuilder(URI.create(member.httpUrl() + "/api/v1" + path));
-    }
-
-    private static HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static JsonNode json(HttpResponse<String> response) {
-        try {
-            return Json.mapper().readTree(response.body());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON (HTTP " + response.statusCode() + "): " + response.body(), e);
-        }
     }
 }
