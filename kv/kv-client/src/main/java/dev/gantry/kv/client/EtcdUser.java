@@ -31,6 +31,15 @@ public record EtcdUser(String name, String password) {
      *                                  is missing, unreadable or empty
      */
     public static EtcdUser of(String userFlag, String name, String passwordFlag, Path passwordFile) {
+        return new EtcdUser(name(userFlag, name, passwordFlag), read(passwordFlag, passwordFile));
+    }
+
+    /**
+     * A user name as given on the command line, checked: not empty, and not etcdctl's NAME:PASSWORD.
+     *
+     * @throws IllegalArgumentException naming the flags
+     */
+    public static String name(String userFlag, String name, String passwordFlag) {
         if (name.isBlank()) {
             throw new IllegalArgumentException(userFlag + ": the user name is empty");
         }
@@ -38,7 +47,7 @@ public record EtcdUser(String name, String password) {
             throw new IllegalArgumentException(userFlag + ": give the user's name only; the password goes in " + passwordFlag
                     + " FILE, not on the command line");
         }
-        return new EtcdUser(name, read(passwordFlag, passwordFile));
+        return name;
     }
 
     /** A password file's content, less a trailing line break ({@code echo secret > FILE} writes one). */

@@ -95,6 +95,11 @@ public final class KvClient implements AutoCloseable {
         return new KvClient(endpoints, tls, new TokenAuth(user, password));
     }
 
+    /** As {@code user} if there is one; {@code endpoints} comma-separated. */
+    public static KvClient connect(String endpoints, TlsOptions tls, EtcdUser user) {
+        return connect(Endpoints.split(endpoints), tls, user);
+    }
+
     /** As {@code user} if there is one (null: no user, as {@link #connect(List, TlsOptions)}). */
     public static KvClient connect(List<String> endpoints, TlsOptions tls, EtcdUser user) {
         return user == null ? connect(endpoints, tls) : connect(endpoints, tls, user.name(), user.password());
