@@ -33,7 +33,7 @@ import dev.gantry.kv.client.TlsOptions;
 
 /**
  * etcd authentication on, as docs/operations.md ("Authentication") sets it up: a real {@code gantry server} whose
- * job layer connects as root ({@code --job-user}), and a real {@code gantry agent} with nothing but the credential
+ * job layer connects as a user with the role that section gives it ({@code --job-user}), and a real {@code gantry agent} with nothing but the credential
  * {@code gantry node credential} made for its node: it runs a job to SUCCEEDED, and that credential cannot touch
  * another node's keys. The last test stops the agent.
  */
@@ -57,11 +57,20 @@ class AgentCredentialIT {
         dir = Files.createTempDirectory("gantry-agent-credential-it");
         rootPassword = Files.writeString(dir.resolve("root.password"), "root-pw\n");
         nodePassword = Files.writeString(dir.resolve("node.password"), "gpu-a-pw\n");
-        cluster = Cluster.start(Implementation.GANTRY, 1, List.of("--scheduler=on", "--agent=off", "--job-user=root",
-                "--job-password-file=" + rootPassword));
+        Path jobsPassword = Files.writeString(dir.resolve("jobs.password"), "jobs-pw\n");
+        cluster = Cluster.start(Implementation.GANTRY, 1, List.of("--scheduler=on", "--agent=off", "--job-user=gantry-jobs",
+                "--job-password-file=" + jobsPassword));
         etcdctl = Etcdctl.of(cluster);
-        assertThat(etcdctl.run("user", "add", "root:root-pw").stdout()).isEqualTo("User root created\n");
-        assertThat(etcdctl.run("auth", "enable").stdout()).isEqualTo("Authentication Enabled\n");
+        ok(etcdctl.run("user", "add", "root:root-pw"));
+        // the job layer's role as docs/operations.md gives it
+        ok(etcdctl.run("role", "add", "gantry-jobs"));
+        for (String prefix : List.of("/tasks/", "/assignments/", "/nodes/", "/config/", "/election/")) {
+            ok(etcdctl.run("role", "grant-permission", "--prefix", "gantry-jobs", "readwrite", prefix));
+        }
+        ok(etcdctl.run("role", "grant-permission", "--prefix", "gantry-jobs", "read", "/secrets/"));
+        ok(etcdctl.run("user", "add", "gantry-jobs:jobs-pw"));
+        ok(etcdctl.run("user", "grant-role", "gantry-jobs", "gantry-jobs"));
+        assertThat(ok(etcdctl.run("auth", "enable"))).isEqualTo("Authentication Enabled\n");
         root = KvClient.connect(cluster.endpoints(), TlsOptions.NONE, new EtcdUser("root", "root-pw"));
 
         GantryCli.Run credential = GantryCli.run(dir, Map.of(), List.of("node", "credential", NODE, "--node-password-file",
@@ -144,6 +153,11 @@ class AgentCredentialIT {
         assertThat(agent.isRunning()).isFalse();
         assertThat(root.get(Keys.node(NODE))).as("revoked at stop, not left to expire" + logs()).isEmpty();
         assertThat(Files.readString(agent.log)).doesNotContain("permission denied", "PERMISSION_DENIED");
+    }
+
+    private static String ok(Etcdctl.Result result) {
+        assertThat(result.exitCode()).as("%s", result).isZero();
+        return result.stdout();
     }
 
     /** What etcdctl says of a refused request, less the retry warnings its client logs first. */
