@@ -52,7 +52,7 @@ public final class AgentCommand {
                                          etcd authentication on, its common name is the agent's user
               --user NAME                the etcd user the agent connects as, when authentication is on:
                                          its node's credential, made by 'gantry node credential NODE'
-                                         (user node-NODE, allowed to write this node's keys only)
+                                         (user node-NODE: it may write this node's keys, not another's)
               --password-file FILE       a file holding that user's password (or env GANTRY_AGENT_PASSWORD);
                                          never on the command line
 
