@@ -41,6 +41,7 @@ import dev.gantry.kv.client.TlsOptions;
 class AgentCredentialIT {
     private static final String NODE = "gpu-a";
     private static final String USER = "node-" + NODE;
+    private static final String ROOT = "--user=root:root-pw";
     private static final String DENIED = "Error: etcdserver: permission denied\n";
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
@@ -73,8 +74,7 @@ class AgentCredentialIT {
         assertThat(ok(etcdctl.run("auth", "enable"))).isEqualTo("Authentication Enabled\n");
         root = KvClient.connect(cluster.endpoints(), TlsOptions.NONE, new EtcdUser("root", "root-pw"));
 
-        GantryCli.Run credential = GantryCli.run(dir, Map.of(), List.of("node", "credential", NODE, "--node-password-file",
-                nodePassword.toString(), "--user", "root", "--password-file", rootPassword.toString(), "--endpoints", cluster.endpoints()));
+        GantryCli.Run credential = credential();
         assertThat(credential.exitCode()).as(credential.toString()).isZero();
         assertThat(credential.stdout()).contains("user " + USER + " created", "role " + USER + ": READWRITE /nodes/" + NODE);
 
@@ -153,6 +153,34 @@ class AgentCredentialIT {
         assertThat(agent.isRunning()).isFalse();
         assertThat(root.get(Keys.node(NODE))).as("revoked at stop, not left to expire" + logs()).isEmpty();
         assertThat(Files.readString(agent.log)).doesNotContain("permission denied", "PERMISSION_DENIED");
+    }
+
+    /** An operator widened the role by hand: making the credential again narrows it back, and changes nothing more. */
+    @Test
+    @Order(5)
+    void makingTheCredentialAgainMakesItExactlySoAgain() {
+        String before = ok(etcdctl.run(ROOT, "role", "get", USER));
+        ok(etcdctl.run(ROOT, "role", "grant-permission", "--prefix", USER, "readwrite", "/config/"));
+        ok(etcdctl.run(ROOT, "role", "add", "extra"));
+        ok(etcdctl.run(ROOT, "user", "grant-role", USER, "extra"));
+
+        GantryCli.Run again = credential();
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        assertThat(again.stdout()).contains("role " + USER + ": revoked READWRITE /config/ .. /config0",
+                "user " + USER + ": password changed", "user " + USER + ": role extra revoked").doesNotContain("created");
+        assertThat(ok(etcdctl.run(ROOT, "role", "get", USER))).isEqualTo(before);
+        assertThat(ok(etcdctl.run(ROOT, "user", "get", USER))).isEqualTo("User: " + USER + "\nRoles: " + USER + "\n");
+
+        GantryCli.Run certificateOnly = GantryCli.run(dir, Map.of(), List.of("node", "credential", "gpu-c", "--no-password",
+                "--user", "root", "--password-file", rootPassword.toString(), "--endpoints", cluster.endpoints()));
+        assertThat(certificateOnly.stdout()).as(certificateOnly.toString())
+                .contains("user node-gpu-c created without a password (its client certificate names it)");
+        assertThat(refusal(etcdctl.run("--user=node-gpu-c:a-guess", "get", "/nodes/gpu-c"))).contains("authentication failed");
+    }
+
+    private static GantryCli.Run credential() {
+        return GantryCli.run(dir, Map.of(), List.of("node", "credential", NODE, "--node-password-file", nodePassword.toString(),
+                "--user", "root", "--password-file", rootPassword.toString(), "--endpoints", cluster.endpoints()));
     }
 
     private static String ok(Etcdctl.Result result) {
