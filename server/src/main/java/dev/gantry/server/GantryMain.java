@@ -15,6 +15,7 @@ import dev.gantry.cli.Cli;
 import dev.gantry.kv.cluster.MemberConfig;
 import dev.gantry.kv.cluster.Urls;
 import dev.gantry.kv.tls.TransportSecurity;
+import dev.gantry.server.jobs.JobUser;
 import dev.gantry.server.tls.TlsSettings;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -86,6 +87,13 @@ public final class GantryMain {
                                                    'gantry token create --name N --role R' (docs/operations.md)
               --scheduler-election on|off          for tests only: off schedules without being elected, so
                                                    that only the claim txn's compares protect (default on)
+              --job-user NAME --job-password-file FILE
+                                                   the etcd user the scheduler, REST API and embedded agent
+                                                   connect as once authentication is enabled ('etcdctl auth
+                                                   enable'): root, or a user whose role may read and write
+                                                   /tasks/ /assignments/ /nodes/ /config/ /election/
+                                                   /secrets/ and read /tokens/. The password is read from the
+                                                   file (docs/operations.md, "Authentication")
 
             TLS (etcd's flags; PEM files; docs/operations.md, "TLS"). With a certificate the client
             and HTTP URLs must be https://; so must the peer URLs with a peer certificate:
@@ -135,6 +143,7 @@ public final class GantryMain {
                     throw new IllegalArgumentException("--" + onOff + " must be 'on' or 'off', not '" + value + "'");
                 }
             }
+            JobUser.parse(flags); // a missing or empty password file is said now, not when the scheduler first calls
         } catch (IllegalArgumentException e) {
             fail(System.err, e.getMessage());
             return;
@@ -231,7 +240,7 @@ public final class GantryMain {
             "initial-advertise-peer-urls", "initial-cluster", "initial-cluster-state", "initial-cluster-token",
             "heartbeat-interval", "election-timeout", "max-request-bytes", "max-txn-ops", "snapshot-count",
             "experimental-watch-progress-notify-interval", "auto-compaction-mode", "auto-compaction-retention",
-            "quota-backend-bytes", "scheduler", "scheduler-election", "agent", "api-auth",
+            "quota-backend-bytes", "scheduler", "scheduler-election", "agent", "api-auth", "job-user", "job-password-file",
             "cert-file", "key-file", "trusted-ca-file", "client-cert-auth", "auto-tls",
             "peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "peer-client-cert-auth", "peer-auto-tls");
 

@@ -13,6 +13,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import dev.gantry.job.Json;
+import dev.gantry.kv.client.EtcdUser;
+import dev.gantry.kv.client.KvClient;
 import dev.gantry.kv.client.TlsOptions;
 
 /**
@@ -32,6 +34,7 @@ public final class Cli {
               job ls [--status S] [--name N] [--label k=v] [--limit N]
               job get ID | job cancel ID | job events ID
               node ls | node get ID | node cordon|uncordon|drain ID [--reason R]
+              node credential NODE ...            the etcd user of a node's agent (etcd v3, --endpoints)
               config get [KEY] | config set KEY JSON
               kv get|put|del|watch ...            the etcd v3 API directly
               token create|ls|revoke ...          REST API tokens (through the etcd v3 API)
@@ -155,6 +158,30 @@ public final class Cli {
         private Path file(Args args, String flag, String variable) {
             String value = args.has(flag) ? args.value(flag) : env.get(variable);
             return value == null || value.isBlank() ? null : Path.of(value);
+        }
+
+        /**
+         * An etcd v3 client for {@code --endpoints}, over TLS as {@code --cacert --cert --key} say, as {@code --user}
+         * (its password in {@code --password-file}) when one is given; the command must accept those flags.
+         */
+        KvClient etcd(Args args) {
+            TlsOptions tls = tls(args);
+            EtcdUser user = null;
+            if (args.has("user") || args.has("password-file")) {
+                if (!args.has("user") || !args.has("password-file")) {
+                    throw new UsageError("--user NAME and --password-file FILE go together");
+                }
+                try {
+                    user = EtcdUser.of("--user", args.value("user"), "--password-file", Path.of(args.value("password-file")));
+                } catch (IllegalArgumentException e) {
+                    throw new UsageError(e.getMessage());
+                }
+            }
+            try {
+                return KvClient.connect(endpoints(args), tls, user);
+            } catch (IllegalArgumentException e) {
+                throw new UsageError("--endpoints: " + e.getMessage());
+            }
         }
 
         String endpoints(Args args) {

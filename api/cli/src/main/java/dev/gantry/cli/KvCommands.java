@@ -9,7 +9,6 @@ import dev.gantry.job.Json;
 import dev.gantry.kv.client.Kv;
 import dev.gantry.kv.client.KvClient;
 import dev.gantry.kv.client.KvException;
-import dev.gantry.kv.client.TlsOptions;
 import dev.gantry.kv.client.Watch;
 import dev.gantry.kv.client.WatchEvent;
 import dev.gantry.kv.client.WatchListener;
@@ -25,7 +24,8 @@ final class KvCommands extends Cli.Group {
               watch KEY [--prefix]   follow changes
 
             Global flags: --endpoints URLS (default http://localhost:2379, env GANTRY_ENDPOINTS), -o json|table,
-            --cacert FILE, --cert FILE --key FILE for https:// endpoints (as etcdctl's).
+            --cacert FILE, --cert FILE --key FILE for https:// endpoints (as etcdctl's), --user NAME
+            --password-file FILE once etcd authentication is on.
             """;
     private static final Map<String, String> USAGES = Map.of(
             "get", """
@@ -57,7 +57,7 @@ final class KvCommands extends Cli.Group {
 
     @Override
     void run(String command, List<String> rest) {
-        Args args = context.parse(rest, Set.of(), Set.of("prefix"));
+        Args args = context.parse(rest, Set.of("user", "password-file"), Set.of("prefix"));
         Output output = context.output(args);
         boolean prefix = args.has("prefix");
         List<String> positionals = args.positionals();
@@ -69,8 +69,7 @@ final class KvCommands extends Cli.Group {
         if (command.equals("put") && prefix) {
             throw new UsageError("put takes no --prefix");
         }
-        TlsOptions tls = context.tls(args);
-        try (KvClient kv = KvClient.connect(context.endpoints(args), tls)) {
+        try (KvClient kv = context.etcd(args)) {
             switch (command) {
                 case "get" -> get(kv, output, key, prefix);
                 case "put" -> output.out.println("OK (revision " + kv.put(key, positionals.get(1)) + ")");
@@ -80,8 +79,6 @@ final class KvCommands extends Cli.Group {
             }
         } catch (KvException e) {
             throw new CommandFailed("etcd request to " + context.endpoints(args) + " failed: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw new UsageError("--endpoints: " + e.getMessage());
         }
     }
 

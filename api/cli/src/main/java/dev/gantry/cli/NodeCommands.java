@@ -1,15 +1,23 @@
 package dev.gantry.cli;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-/** {@code gantry node ls|get|cordon|uncordon|drain}. */
+import dev.gantry.kv.client.EtcdUser;
+import dev.gantry.kv.client.KvClient;
+import io.grpc.StatusRuntimeException;
+
+/** {@code gantry node ls|get|cordon|uncordon|drain} through the REST API, and {@code gantry node credential} over etcd v3. */
 final class NodeCommands extends Cli.Group {
+    /** The agent's --node-id. */
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final String STATE_USAGE = """
             Usage: gantry node %s ID [--reason TEXT]
 
@@ -23,6 +31,7 @@ final class NodeCommands extends Cli.Group {
               cordon     no new tasks on a node
               drain      no new tasks; running ones finish
               uncordon   schedulable again
+              credential make the etcd user a node's agent connects as, once authentication is on
 
             Global flags: --server URL (default http://localhost:2381, env GANTRY_SERVER), -o json|table,
             --cacert FILE, --cert FILE --key FILE for an https:// server (as etcdctl's).
@@ -42,7 +51,32 @@ final class NodeCommands extends Cli.Group {
                     """,
             "cordon", STATE_USAGE.formatted("cordon", "No new tasks on the node; running tasks are left alone."),
             "drain", STATE_USAGE.formatted("drain", "No new tasks on the node; running tasks finish (Slurm's drain)."),
-            "uncordon", STATE_USAGE.formatted("uncordon", "Makes a cordoned or draining node schedulable again."));
+            "uncordon", STATE_USAGE.formatted("uncordon", "Makes a cordoned or draining node schedulable again."),
+            "credential", """
+                    Usage: gantry node credential NODE (--node-password-file FILE | --no-password)
+                                                  [--user root --password-file FILE] [--endpoints URLS]
+
+                    Makes the etcd user node-NODE that the agent of NODE connects as once etcd authentication is
+                    on ('gantry agent --node-id NODE --user node-NODE --password-file FILE'), with one role,
+                    node-NODE, that may do what an agent does and no more:
+                      READWRITE /nodes/NODE           its registration, under its lease
+                      READWRITE /assignments/NODE/    its assignments: watched, deleted as tasks end
+                      READWRITE /tasks/               task records (RBAC cannot narrow this to NODE's tasks;
+                                                      fencing does, for an agent that is not hostile)
+                      READ      /secrets/             job secrets, read when a task is launched
+                    So the credential cannot register or take the assignments of another node. Running it
+                    again makes it so again: missing permissions granted, others revoked, the password
+                    replaced. Talks etcd v3 to --endpoints, as a user that may manage users (root).
+
+                      --node-password-file FILE   the new user's password (the file's content, less a final
+                                                  line break)
+                      --no-password               no password: the agent presents a client certificate whose
+                                                  common name is node-NODE (servers with --client-cert-auth)
+                      --user NAME                 who makes it: root, or another user with the root role
+                      --password-file FILE        that user's password
+                      --endpoints URLS            etcd v3 endpoints (default http://localhost:2379, env
+                                                  GANTRY_ENDPOINTS); --cacert, --cert, --key for https://
+                    """);
 
     NodeCommands(Cli.Context context) {
         super(context, USAGE, USAGES);
@@ -53,6 +87,7 @@ final class NodeCommands extends Cli.Group {
         switch (command) {
             case "ls" -> list(rest);
             case "get" -> get(rest);
+            case "credential" -> credential(rest);
             default -> setState(command, rest);
         }
     }
@@ -76,6 +111,32 @@ final class NodeCommands extends Cli.Group {
         Output output = context.output(args);
         JsonNode n = context.api(args).get("/nodes/" + ApiClient.encode(id));
         output.print(n, () -> show(output, n));
+    }
+
+    private void credential(List<String> rest) {
+        Args args = context.parse(rest, Set.of("node-password-file", "user", "password-file"), Set.of("no-password"));
+        String node = args.single("node id");
+        if (!NODE_ID.matcher(node).matches()) {
+            throw new UsageError("node id '" + node + "' must be 1-63 letters, digits, '.', '_' or '-' (as the agent's --node-id)");
+        }
+        if (args.has("no-password") == args.has("node-password-file")) {
+            throw new UsageError("give the new user's password with --node-password-file FILE, or --no-password for an agent "
+                    + "that authenticates with its client certificate");
+        }
+        String password;
+        try {
+            password = args.has("no-password") ? null : EtcdUser.read("--node-password-file", Path.of(args.value("node-password-file")));
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+        try (KvClient kv = context.etcd(args)) {
+            NodeCredential.provision(kv.authStub(), node, password).forEach(context.out::println);
+        } catch (StatusRuntimeException e) {
+            throw new CommandFailed("etcd request to " + context.endpoints(args) + " failed: " + e.getStatus().getDescription());
+        }
+        context.out.println("Start the agent of " + node + " with: gantry agent --node-id " + node + " --user "
+                + NodeCredential.userOf(node) + (password == null ? " --cert FILE --key FILE (CN=" + NodeCredential.userOf(node) + ")"
+                : " --password-file FILE"));
     }
 
     private static void show(Output output, JsonNode n) {

@@ -42,7 +42,8 @@ final class TokenCommands extends Cli.Group {
             The server checks tokens when run with --api-auth on. Tokens live in the store under
             /tokens/ (a SHA-256 of each secret, never the secret): these commands talk etcd v3 to
             --endpoints (default http://localhost:2379, env GANTRY_ENDPOINTS; --cacert, --cert, --key
-            as etcdctl's).
+            as etcdctl's) and, with etcd auth on, as --user NAME --password-file FILE (root, or a
+            user who may write /tokens/).
             """;
     private static final Map<String, String> USAGES = Map.of(
             "create", """
@@ -80,7 +81,7 @@ final class TokenCommands extends Cli.Group {
     }
 
     private void create(List<String> rest) {
-        Args args = context.parse(rest, Set.of("name", "role", "ttl"), Set.of());
+        Args args = context.parse(rest, Set.of("name", "role", "ttl", "user", "password-file"), Set.of());
         args.noPositionals();
         String name = args.value("name");
         if (name == null || !NAME.matcher(name).matches()) {
@@ -113,7 +114,7 @@ final class TokenCommands extends Cli.Group {
     }
 
     private void list(List<String> rest) {
-        Args args = context.parse(rest, Set.of(), Set.of());
+        Args args = context.parse(rest, Set.of("user", "password-file"), Set.of());
         args.noPositionals();
         Output output = context.output(args);
         List<ApiToken> tokens = withStore(args, kv -> kv.list(Keys.TOKENS).kvs().stream()
@@ -133,7 +134,7 @@ final class TokenCommands extends Cli.Group {
     }
 
     private void revoke(List<String> rest) {
-        Args args = context.parse(rest, Set.of(), Set.of());
+        Args args = context.parse(rest, Set.of("user", "password-file"), Set.of());
         String id = args.single("token id");
         long deleted = withStore(args, kv -> kv.delete(Keys.token(id)));
         if (deleted == 0) {
@@ -143,12 +144,10 @@ final class TokenCommands extends Cli.Group {
     }
 
     private <T> T withStore(Args args, Function<KvClient, T> action) {
-        try (KvClient kv = KvClient.connect(context.endpoints(args), context.tls(args))) {
+        try (KvClient kv = context.etcd(args)) {
             return action.apply(kv);
         } catch (KvException e) {
             throw new CommandFailed("etcd request to " + context.endpoints(args) + " failed: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw new UsageError("--endpoints: " + e.getMessage());
         }
     }
 

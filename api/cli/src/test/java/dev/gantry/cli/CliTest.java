@@ -26,7 +26,7 @@ class CliTest {
     @Test
     void everyCommandHasHelp() {
         for (String[] command : new String[][] {{"job", "submit"}, {"job", "ls"}, {"job", "get"}, {"job", "cancel"}, {"job", "events"},
-                {"node", "ls"}, {"node", "get"}, {"node", "cordon"}, {"node", "drain"}, {"node", "uncordon"},
+                {"node", "ls"}, {"node", "get"}, {"node", "cordon"}, {"node", "drain"}, {"node", "uncordon"}, {"node", "credential"},
                 {"config", "get"}, {"config", "set"}, {"kv", "get"}, {"kv", "put"}, {"kv", "del"}, {"kv", "watch"}}) {
             Result help = run(Map.of(), command[0], command[1], "--help");
             assertThat(help.exit).isZero();
@@ -45,6 +45,30 @@ class CliTest {
         assertThat(run(Map.of(), "job", "ls", "-o", "xml").exit).isEqualTo(2);
         assertThat(run(Map.of(), "node", "ls", "--server", "not a url").exit).isEqualTo(2);
         assertThat(run(Map.of(), "job", "submit", "--name", "x", "--label", "novalue").err).contains("--label must be KEY=VALUE");
+    }
+
+    @Test
+    void aNodeCredentialNeedsItsPasswordFromAFileAndAValidNodeId() {
+        Result noPassword = run(Map.of(), "node", "credential", "gpu-1");
+        assertThat(noPassword.exit).isEqualTo(2);
+        assertThat(noPassword.err).contains("--node-password-file FILE, or --no-password");
+        assertThat(run(Map.of(), "node", "credential", "gpu-1", "--no-password", "--node-password-file", "pw").exit).isEqualTo(2);
+        assertThat(run(Map.of(), "node", "credential", "a/b", "--no-password").err).contains("node id 'a/b' must be");
+        assertThat(run(Map.of(), "node", "credential", "gpu-1", "--node-password-file", "/no/such/pw").err)
+                .contains("--node-password-file /no/such/pw: no such file");
+        assertThat(run(Map.of(), "node", "credential", "gpu-1", "--no-password", "--user", "root").err)
+                .contains("--user NAME and --password-file FILE go together");
+        assertThat(run(Map.of(), "kv", "get", "k", "--user", "root:pw", "--password-file", "/no/such/pw").err)
+                .contains("--user: give the user's name only");
+    }
+
+    @Test
+    void theRoleOfANodeIsItsOwnKeysTheTasksAndTheSecrets() {
+        assertThat(NodeCredential.userOf("gpu-1")).isEqualTo("node-gpu-1");
+        assertThat(NodeCredential.grants("gpu-1")).map(NodeCredential.Grant::toString).containsExactly(
+                "READWRITE /nodes/gpu-1", "READWRITE /assignments/gpu-1/ (prefix)", "READWRITE /tasks/ (prefix)",
+                "READ      /secrets/ (prefix)");
+        assertThat(NodeCredential.prefixEnd("/assignments/gpu-1/").toStringUtf8()).isEqualTo("/assignments/gpu-10");
     }
 
     @Test

@@ -25,11 +25,14 @@ public class KvClientProducer {
                 .orElse("http://localhost:2379");
     }
 
-    /** With TLS as this member serves it (the client side's certificate when client certificates are required). */
+    /**
+     * With TLS as this member serves it (the client side's certificate when client certificates are required), as
+     * {@code --job-user} once etcd authentication is on.
+     */
     @Produces
     @Singleton
-    KvClient kvClient(ClientTls tls) {
-        return KvClient.connect(endpoints(), tls.clientOptions());
+    KvClient kvClient(ClientTls tls, JobUser user) {
+        return KvClient.connect(endpoints(), tls.clientOptions(), user.user());
     }
 
     void close(@Disposes KvClient client) {

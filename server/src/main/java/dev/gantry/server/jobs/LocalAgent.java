@@ -21,7 +21,7 @@ import io.quarkus.runtime.StartupEvent;
  * The embedded default's agent ({@code --agent}, on by default for a single-member cluster): the worker agent of
  * this host, running inside the server against its own client URL, so that {@code gantry server} alone can run
  * jobs — on the host's GPUs if nvidia-smi finds any, CPU-only jobs otherwise. Its work dir is under the data dir;
- * it serves logs on loopback only. Production hosts run {@code gantry agent} as its own service instead.
+ * it serves logs on loopback only; it connects as the job layer's user ({@link JobUser}). Production hosts run {@code gantry agent} as its own service instead.
  */
 @ApplicationScoped
 public class LocalAgent {
@@ -33,6 +33,9 @@ public class LocalAgent {
     @Inject
     ClientTls tls;
 
+    @Inject
+    JobUser user;
+
     private volatile Agent agent;
 
     void onStart(@Observes StartupEvent event) {
@@ -43,7 +46,7 @@ public class LocalAgent {
         AgentConfig config = new AgentConfig(member.advertiseClientUrls().stream().map(Object::toString).toList(),
                 dev.gantry.agent.AgentCommand.defaultNodeId(), 10, member.config().dataDir().toAbsolutePath().resolve("agent"), null,
                 Map.of("gantry.dev/embedded", "true"), new InetSocketAddress("127.0.0.1", 0), null, Duration.ofSeconds(10),
-                Duration.ofSeconds(3), Duration.ofSeconds(10), tls.clientOptions());
+                Duration.ofSeconds(3), Duration.ofSeconds(10), tls.clientOptions(), user.user());
         agent = Agent.start(config);
         LOG.infof("local agent started (--agent=on): node %s, work dir %s", config.nodeId(), config.workDir());
     }

@@ -17,8 +17,12 @@ import dev.gantry.agent.node.Fence;
 import dev.gantry.agent.node.Registration;
 import dev.gantry.agent.runner.Leftovers;
 import dev.gantry.agent.task.Assignments;
+import dev.gantry.job.Keys;
 import dev.gantry.job.Node;
 import dev.gantry.kv.client.KvClient;
+import dev.gantry.kv.client.KvException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 
 /**
  * The worker agent of one host, wired together: the node's {@link Registration} (lease, keep-alive,
@@ -54,7 +58,10 @@ public final class Agent implements AutoCloseable {
                     + "tasks were handed to the scheduler again");
             Leftovers.kill(leftovers);
         }
-        this.client = KvClient.connect(config.endpoints(), config.tls());
+        this.client = KvClient.connect(config.endpoints(), config.tls(), config.user());
+        if (config.user() != null) {
+            checkCredential(client, config);
+        }
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "agent");
             thread.setDaemon(true);
@@ -79,6 +86,26 @@ public final class Agent implements AutoCloseable {
                         LOG.warning("self-fencing: " + notice);
                     }
                 }, executor);
+    }
+
+    /**
+     * A wrong password, or the credential of another node, is an operator's mistake that no retry mends: said at once
+     * by reading the node's key as the user. A cluster that does not answer yet is left to the registration's retries.
+     */
+    private static void checkCredential(KvClient client, AgentConfig config) {
+        try {
+            client.get(Keys.node(config.nodeId()));
+        } catch (KvException e) {
+            if (e.code() == Status.Code.UNAVAILABLE || e.code() == Status.Code.DEADLINE_EXCEEDED) {
+                return;
+            }
+            client.close();
+            String why = e.getCause() instanceof StatusRuntimeException cause ? cause.getStatus().getDescription() : e.getMessage();
+            throw new IllegalStateException(e.code() == Status.Code.PERMISSION_DENIED
+                    ? "user " + config.user().name() + " may not read " + Keys.node(config.nodeId()) + " (" + why + "): is it node "
+                            + config.nodeId() + "'s credential? 'gantry node credential " + config.nodeId() + "' makes one"
+                    : "cannot connect as user " + config.user().name() + " to " + config.endpoints() + ": " + why, e);
+        }
     }
 
     /** Starts the agent; it registers in the background, retrying until the cluster answers. */

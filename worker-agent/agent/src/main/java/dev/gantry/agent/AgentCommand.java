@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 
 import dev.gantry.agent.gpu.SimulatedGpus;
+import dev.gantry.kv.client.EtcdUser;
 import dev.gantry.kv.client.TlsOptions;
 
 /** {@code gantry agent [flags]}: checks the flags, starts the {@link Agent}, and stops it on SIGTERM/SIGINT. */
@@ -47,7 +48,13 @@ public final class AgentCommand {
               --progress-interval DURATION  the most often a task's progress is written (default 3s)
               --telemetry-interval DURATION how often GPU telemetry is re-read (default 10s)
               --cacert FILE              the CA of https:// endpoints (default: the JDK's trusted CAs)
-              --cert FILE --key FILE     a client certificate, for servers started with --client-cert-auth
+              --cert FILE --key FILE     a client certificate, for servers started with --client-cert-auth; with
+                                         etcd authentication on, its common name is the agent's user
+              --user NAME                the etcd user the agent connects as, when authentication is on:
+                                         its node's credential, made by 'gantry node credential NODE'
+                                         (user node-NODE: it may write this node's keys, not another's)
+              --password-file FILE       a file holding that user's password (or env GANTRY_AGENT_PASSWORD);
+                                         never on the command line
 
             Durations: 500ms, 10s, 2m. Stop the agent with SIGTERM or Ctrl-C: it stops its tasks and gives its
             lease back, so the scheduler requeues them at once. To take a node out of service without stopping
@@ -55,7 +62,10 @@ public final class AgentCommand {
             """;
 
     private static final Set<String> FLAGS = Set.of("endpoints", "node-id", "lease-ttl", "work-dir", "simulate-gpus", "labels",
-            "listen-logs", "advertise-logs-url", "stop-grace", "progress-interval", "telemetry-interval", "cacert", "cert", "key");
+            "listen-logs", "advertise-logs-url", "stop-grace", "progress-interval", "telemetry-interval", "cacert", "cert", "key",
+            "user", "password-file");
+    /** The password of --user, for hosts that hand secrets over in the environment rather than in files. */
+    static final String PASSWORD_VARIABLE = "GANTRY_AGENT_PASSWORD";
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
 
@@ -158,7 +168,28 @@ public final class AgentCommand {
                 labels(flags.get("labels")), listen(flags.getOrDefault("listen-logs", "0.0.0.0:2390")),
                 flags.get("advertise-logs-url"),
                 duration(flags, "stop-grace", "10s"), duration(flags, "progress-interval", "3s"),
-                duration(flags, "telemetry-interval", "10s"), tls(flags));
+                duration(flags, "telemetry-interval", "10s"), tls(flags), user(flags, env));
+    }
+
+    /** {@code --user} with {@code --password-file} (or $GANTRY_AGENT_PASSWORD); null: none (auth off, or a client certificate names the user). */
+    private static EtcdUser user(Map<String, String> flags, Map<String, String> env) {
+        String name = flags.get("user");
+        String file = flags.get("password-file");
+        if (name == null) {
+            if (file != null) {
+                throw new IllegalArgumentException("--password-file needs --user NAME: the user whose password it holds");
+            }
+            return null;
+        }
+        if (file != null) {
+            return EtcdUser.of("--user", name, "--password-file", Path.of(file));
+        }
+        String password = env.get(PASSWORD_VARIABLE);
+        if (password == null || password.isEmpty()) {
+            throw new IllegalArgumentException("--user " + name + " needs its password: --password-file FILE, or the environment "
+                    + "variable " + PASSWORD_VARIABLE);
+        }
+        return new EtcdUser(EtcdUser.name("--user", name, "--password-file"), password);
     }
 
     private static TlsOptions tls(Map<String, String> flags) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import dev.gantry.kv.client.EtcdUser;
 import dev.gantry.kv.client.TlsOptions;
 
 /**
@@ -18,6 +19,7 @@ import dev.gantry.kv.client.TlsOptions;
  * @param progressEvery the most often a task's progress is written to its key
  * @param telemetryEvery how often GPUs are re-read
  * @param tls           how to reach {@code https://} endpoints (etcdctl's --cacert, --cert, --key)
+ * @param user          the etcd user the agent connects as ({@code --user}, {@code --password-file}); null: none
  */
 public record AgentConfig(
         List<String> endpoints,
@@ -31,5 +33,6 @@ public record AgentConfig(
         Duration stopGrace,
         Duration progressEvery,
         Duration telemetryEvery,
-        TlsOptions tls) {
+        TlsOptions tls,
+        EtcdUser user) {
 }

@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.gantry.kv.client.EtcdUser;
 
 class AgentCommandTest {
     private static AgentConfig config(String... args) {
@@ -56,6 +62,27 @@ class AgentCommandTest {
         assertThatThrownBy(() -> config("--listen-logs", "2390")).hasMessageContaining("HOST:PORT");
         assertThatThrownBy(() -> config("--labels", "gpu")).hasMessageContaining("KEY=VALUE");
         assertThatThrownBy(() -> config("--node-id")).hasMessageContaining("needs a value");
+    }
+
+    @Test
+    void theUserComesWithItsPasswordFromAFileOrTheEnvironment(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("pw"), "s3cret\n");
+        assertThat(config("--node-id", "a").user()).isNull();
+        assertThat(config("--node-id", "a", "--user", "node-a", "--password-file", dir.resolve("pw").toString()).user())
+                .isEqualTo(new EtcdUser("node-a", "s3cret"));
+        assertThat(AgentCommand.config(AgentCommand.parse("--node-id", "a", "--user", "node-a"),
+                Map.of("GANTRY_AGENT_PASSWORD", "from-env")).user()).isEqualTo(new EtcdUser("node-a", "from-env"));
+    }
+
+    @Test
+    void aUserWithoutItsPasswordOrABadPasswordFileIsRefused(@TempDir Path dir) {
+        assertThatThrownBy(() -> config("--user", "node-a")).hasMessage(
+                "--user node-a needs its password: --password-file FILE, or the environment variable GANTRY_AGENT_PASSWORD");
+        assertThatThrownBy(() -> config("--password-file", "pw")).hasMessageStartingWith("--password-file needs --user NAME");
+        assertThatThrownBy(() -> config("--user", "node-a", "--password-file", dir.resolve("none").toString()))
+                .hasMessage("--password-file " + dir.resolve("none") + ": no such file");
+        assertThatThrownBy(() -> config("--user", "node-a:s3cret", "--password-file", "pw"))
+                .hasMessageStartingWith("--user: give the user's name only");
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import dev.gantry.kv.api.etcd.AuthGrpc;
 import dev.gantry.kv.api.etcd.ClusterGrpc;
 import dev.gantry.kv.api.etcd.DeleteRangeRequest;
 import dev.gantry.kv.api.etcd.KVGrpc;
@@ -92,6 +93,16 @@ public final class KvClient implements AutoCloseable {
     /** As an etcd user, over TLS. */
     public static KvClient connect(List<String> endpoints, TlsOptions tls, String user, String password) {
         return new KvClient(endpoints, tls, new TokenAuth(user, password));
+    }
+
+    /** As {@code user} if there is one; {@code endpoints} comma-separated. */
+    public static KvClient connect(String endpoints, TlsOptions tls, EtcdUser user) {
+        return connect(Endpoints.split(endpoints), tls, user);
+    }
+
+    /** As {@code user} if there is one (null: no user, as {@link #connect(List, TlsOptions)}). */
+    public static KvClient connect(List<String> endpoints, TlsOptions tls, EtcdUser user) {
+        return user == null ? connect(endpoints, tls) : connect(endpoints, tls, user.name(), user.password());
     }
 
     /** The key's current value (a linearizable read), if it exists. */
@@ -216,6 +227,11 @@ public final class KvClient implements AutoCloseable {
 
     public MaintenanceGrpc.MaintenanceBlockingStub maintenanceStub() {
         return withDeadline(MaintenanceGrpc.newBlockingStub(channel()));
+    }
+
+    /** etcd's Auth service: users, roles and their permissions (calls carry this client's token). */
+    public AuthGrpc.AuthBlockingStub authStub() {
+        return withDeadline(AuthGrpc.newBlockingStub(channel()));
     }
 
     public ClusterGrpc.ClusterBlockingStub clusterStub() {

@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,11 +61,7 @@ class AgentEndToEndIT {
         kv = KvClient.connect(cluster.endpoints());
         api = new Api(cluster.members().get(0).httpUrl());
         dir = Files.createTempDirectory("gantry-agent-it");
-        trainerDir = Files.createDirectories(dir.resolve("bin"));
-        try (InputStream trainer = AgentEndToEndIT.class.getResourceAsStream("/trainer/swift")) {
-            Files.copy(trainer, trainerDir.resolve("swift"));
-        }
-        Files.setPosixFilePermissions(trainerDir.resolve("swift"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        trainerDir = AgentProcess.installTrainer(dir);
         for (String id : List.of("gpu-a", "gpu-b")) {
             agents.put(id, AgentProcess.start(id, dir.resolve(id), cluster.endpoints(), "2xH100-80GB", TTL_SECONDS, trainerDir));
         }

@@ -1,13 +1,16 @@
 package dev.gantry.it.agent;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -36,14 +39,31 @@ final class AgentProcess implements AutoCloseable {
     }
 
     static AgentProcess start(String nodeId, Path dir, String endpoints, String gpus, long leaseTtl, Path trainerDir) {
+        return start(nodeId, dir, endpoints, gpus, leaseTtl, trainerDir, List.of());
+    }
+
+    /** With more flags, e.g. {@code --user} and {@code --password-file}. */
+    static AgentProcess start(String nodeId, Path dir, String endpoints, String gpus, long leaseTtl, Path trainerDir,
+            List<String> extraFlags) {
         Path launcher = Path.of(System.getProperty("gantry.home", "../..")).toAbsolutePath().resolve("bin/gantry");
-        List<String> command = List.of(launcher.toString(), "agent", "--endpoints", endpoints, "--node-id", nodeId,
-                "--simulate-gpus", gpus, "--lease-ttl", String.valueOf(leaseTtl), "--work-dir", dir.resolve("work").toString(),
-                "--listen-logs", "127.0.0.1:0", "--stop-grace", "2s", "--progress-interval", "300ms", "--telemetry-interval", "2s");
+        List<String> command = new ArrayList<>(List.of(launcher.toString(), "agent", "--endpoints", endpoints, "--node-id",
+                nodeId, "--simulate-gpus", gpus, "--lease-ttl", String.valueOf(leaseTtl), "--work-dir", dir.resolve("work").toString(),
+                "--listen-logs", "127.0.0.1:0", "--stop-grace", "2s", "--progress-interval", "300ms", "--telemetry-interval", "2s"));
+        command.addAll(extraFlags);
         Map<String, String> env = Map.of("PATH", trainerDir + ":" + System.getenv("PATH"));
         AgentProcess agent = new AgentProcess(nodeId, dir, command, env);
         agent.launch();
         return agent;
+    }
+
+    /** Puts the fixture trainer into {@code dir/bin} as {@code swift}; returns that directory, for the agents' PATH. */
+    static Path installTrainer(Path dir) throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        try (InputStream trainer = AgentProcess.class.getResourceAsStream("/trainer/swift")) {
+            Files.copy(trainer, bin.resolve("swift"));
+        }
+        Files.setPosixFilePermissions(bin.resolve("swift"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        return bin;
     }
 
     void launch() {
