@@ -50,6 +50,24 @@ public record Secret(String value, Instant createdAt, Instant updatedAt) {
         return value;
     }
 
+    /**
+     * A value read from {@code key}. One written by hand that is not a secret as Gantry writes it is refused naming
+     * the key only: Jackson's own message would quote the stored text, that is, the value.
+     */
+    public static Secret read(String key, String stored) {
+        Secret secret;
+        try {
+            secret = Json.mapper().readValue(stored, Secret.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            secret = null;
+        }
+        if (secret == null || secret.value() == null || secret.createdAt() == null || secret.updatedAt() == null) {
+            throw new IllegalStateException(key + " is not a secret as Gantry writes it ({\"value\", \"createdAt\", \"updatedAt\"}); "
+                    + "write it with gantry secret set");
+        }
+        return secret;
+    }
+
     @Override
     public String toString() {
         return "Secret[" + size() + " bytes, createdAt=" + createdAt + ", updatedAt=" + updatedAt + "]";

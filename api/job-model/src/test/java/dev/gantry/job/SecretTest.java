@@ -42,6 +42,14 @@ class SecretTest {
         Secret secret = new Secret(VALUE, Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-02T00:00:00Z"));
         assertThat(secret.toString()).doesNotContain(VALUE).contains("16 bytes");
         assertThat(secret.size()).isEqualTo(16);
-        assertThat(Json.read(Json.write(secret), Secret.class)).isEqualTo(secret);
+        assertThat(Secret.read("/secrets/s", Json.write(secret))).isEqualTo(secret);
+    }
+
+    @Test
+    void aStoredValueThatIsNoSecretIsRefusedByItsKeyWithoutQuotingIt() {
+        for (String stored : new String[] {VALUE, "{\"value\": \"" + VALUE + "\"}", "{\"value\": \"" + VALUE + "\", \"x\": 1}"}) {
+            assertThatThrownBy(() -> Secret.read("/secrets/s", stored)).hasMessageStartingWith("/secrets/s is not a secret")
+                    .hasMessageNotContaining(VALUE).hasNoCause();
+        }
     }
 }
