@@ -16,23 +16,25 @@ import dev.gantry.job.Json;
 import dev.gantry.kv.client.TlsOptions;
 
 /**
- * {@code gantry job|node|config|kv ...}: the command line client. REST commands talk to {@code --server}
+ * {@code gantry job|node|config|secret|kv ...}: the command line client. REST commands talk to {@code --server}
  * (default http://localhost:2381, or $GANTRY_SERVER); {@code kv} talks etcd v3 to {@code --endpoints}
  * (default http://localhost:2379, or $GANTRY_ENDPOINTS). Exit status: 0 done, 1 refused or failed, 2 usage.
  */
 public final class Cli {
     /** The command groups, in the order the usage lists them. */
-    private static final List<String> GROUP_ORDER = List.of("job", "node", "config", "kv");
+    private static final List<String> GROUP_ORDER = List.of("job", "node", "config", "secret", "kv");
     public static final Set<String> GROUPS = Set.copyOf(GROUP_ORDER);
 
     static final String USAGE = """
-            Usage: gantry <job|node|config|kv> <command> [flags]
+            Usage: gantry <job|node|config|secret|kv> <command> [flags]
 
               job submit -f FILE | --name N ...   submit a fine-tune job (JSON or YAML)
               job ls [--status S] [--name N] [--label k=v] [--limit N]
               job get ID | job cancel ID | job events ID
               node ls | node get ID | node cordon|uncordon|drain ID [--reason R]
               config get [KEY] | config set KEY JSON
+              secret set NAME --from-file F | secret list | secret delete NAME
+                                                  values jobs get as environment (secretEnv)
               kv get|put|del|watch ...            the etcd v3 API directly
 
             Global flags:
@@ -80,6 +82,7 @@ public final class Cli {
             case "job" -> new JobCommands(context);
             case "node" -> new NodeCommands(context);
             case "config" -> new ConfigCommands(context);
+            case "secret" -> new SecretCommands(context);
             case "kv" -> new KvCommands(context);
             default -> throw new UsageError("unknown command group '" + name + "'");
         };

@@ -7,9 +7,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Exit statuses and messages that need no server: usage errors (2), help (0), an unreachable server (1). */
 class CliTest {
@@ -27,7 +30,7 @@ class CliTest {
     void everyCommandHasHelp() {
         for (String[] command : new String[][] {{"job", "submit"}, {"job", "ls"}, {"job", "get"}, {"job", "cancel"}, {"job", "events"},
                 {"node", "ls"}, {"node", "get"}, {"node", "cordon"}, {"node", "drain"}, {"node", "uncordon"},
-                {"config", "get"}, {"config", "set"}, {"kv", "get"}, {"kv", "put"}, {"kv", "del"}, {"kv", "watch"}}) {
+                {"config", "get"}, {"config", "set"}, {"secret", "set"}, {"secret", "list"}, {"secret", "delete"}, {"kv", "get"}, {"kv", "put"}, {"kv", "del"}, {"kv", "watch"}}) {
             Result help = run(Map.of(), command[0], command[1], "--help");
             assertThat(help.exit).isZero();
             assertThat(help.out).startsWith("Usage: gantry " + command[0] + " " + command[1]);
@@ -45,6 +48,25 @@ class CliTest {
         assertThat(run(Map.of(), "job", "ls", "-o", "xml").exit).isEqualTo(2);
         assertThat(run(Map.of(), "node", "ls", "--server", "not a url").exit).isEqualTo(2);
         assertThat(run(Map.of(), "job", "submit", "--name", "x", "--label", "novalue").err).contains("--label must be KEY=VALUE");
+    }
+
+    @Test
+    void aSecretsValueIsNeverTakenFromTheCommandLineNorEchoedInAnError(@TempDir Path dir)
+            throws IOException {
+        String value = "hf_NotOnTheCommandLine";
+        Result positional = run(Map.of(), "secret", "set", "hf-token", value);
+        assertThat(positional.exit).isEqualTo(2);
+        assertThat(positional.err).contains("never given on the command line").doesNotContain(value);
+        assertThat(run(Map.of(), "secret", "set", "hf-token").err).contains("exactly one of --from-file FILE, --from-env VAR, --from-stdin");
+        assertThat(run(Map.of("T", value), "secret", "set", "hf-token", "--from-env", "T", "--from-stdin").exit).isEqualTo(2);
+        assertThat(run(Map.of(), "secret", "set", "hf-token", "--from-env", "NOT_SET").err).contains("environment variable NOT_SET is not set");
+        assertThat(run(Map.of(), "secret", "set", "hf-token", "--from-file", "/no/such/token").err).contains("no such file: /no/such/token");
+        Path big = Files.write(dir.resolve("big"), new byte[64 * 1024 + 1]);
+        assertThat(run(Map.of(), "secret", "set", "hf-token", "--from-file", big.toString()).err).contains("at most 65536");
+        Path empty = Files.write(dir.resolve("empty"), new byte[0]);
+        assertThat(run(Map.of(), "secret", "set", "hf-token", "--from-file", empty.toString()).err).contains("the secret value is empty");
+        assertThat(run(Map.of("T", value), "secret", "set", "HF_TOKEN", "--from-env", "T").err).contains("secret NAME must be lower-case");
+        assertThat(run(Map.of(), "secret", "delete").err).contains("missing secret NAME");
     }
 
     @Test
