@@ -167,6 +167,45 @@ class SecretsIT {
         assertThat(failed.attempt()).isZero();
     }
 
+    @Test
+    void theSecretsApiTakesValuesAndNeverGivesThemBack() {
+        String value = "p@ss=word&" + UUID.randomUUID();
+        // curl --data-binary @file sends application/x-www-form-urlencoded: still the raw value.
+        HttpResponse<String> created = put("/secrets/db-pass", "application/x-www-form-urlencoded", value.getBytes(StandardCharsets.UTF_8));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(created.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).endsWith("/api/v1/secrets/db-pass"));
+        assertThat(created.body()).contains("\"name\":\"db-pass\"", "\"size\":" + value.length()).doesNotContain(value);
+        String createdAt = Json.read(created.body(), Map.class).get("createdAt").toString();
+
+        HttpResponse<String> replaced = put("/secrets/db-pass", "text/plain", ("longer-" + value).getBytes(StandardCharsets.UTF_8));
+        assertThat(replaced.statusCode()).as(replaced.body()).isEqualTo(200);
+        assertThat(replaced.body()).contains("\"createdAt\":\"" + createdAt + "\"", "\"size\":" + (value.length() + 7));
+        assertThat(get("/secrets/db-pass").body()).isEqualTo(replaced.body());
+
+        String refusedValue = "no-NUL\0" + value;
+        for (var bad : List.of(
+                Map.entry("/secrets/Bad_Name", value.getBytes(StandardCharsets.UTF_8)),
+                Map.entry("/secrets/db-pass", new byte[0]),
+                Map.entry("/secrets/db-pass", new byte[] {'s', (byte) 0xff, 'x'}),
+                Map.entry("/secrets/db-pass", refusedValue.getBytes(StandardCharsets.UTF_8)),
+                Map.entry("/secrets/db-pass", "v".repeat(64 * 1024 + 1).getBytes(StandardCharsets.UTF_8)))) {
+            HttpResponse<String> refused = put(bad.getKey(), "application/octet-stream", bad.getValue());
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+            assertThat(refused.body()).startsWith("{\"error\":").doesNotContain(value, "no-NUL", "vvvv");
+        }
+        assertThat(get("/secrets/db-pass").body()).as("refused writes change nothing").isEqualTo(replaced.body());
+
+        assertThat(get("/secrets/db-pass/value").statusCode()).isEqualTo(404);
+        assertThat(get("/secrets/nope").statusCode()).isEqualTo(404);
+        assertThat(send(request("/secrets/nope").DELETE()).statusCode()).isEqualTo(404);
+        assertThat(send(request("/secrets/db-pass").DELETE()).statusCode()).isEqualTo(204);
+        assertThat(get("/secrets/db-pass").statusCode()).isEqualTo(404);
+    }
+
+    private static HttpResponse<String> put(String path, String type, byte[] body) {
+        return send(request(path).header("Content-Type", type).PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
     private static GantryCli.Run cli(Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>(List.of(args));
         command.addAll(List.of("--server", cluster.members().getFirst().httpUrl()));
