@@ -13,6 +13,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -33,12 +34,14 @@ public class SecretsResource {
 
     /** Every secret's name, size and times, in name order. */
     @GET
+    @Operation(summary = "Every secret's name, size and times, never a value")
     public Page<SecretInfo> list() {
         return Page.of(secrets.list());
     }
 
     @GET
     @Path("{name}")
+    @Operation(summary = "One secret's name, size and times, never its value")
     public SecretInfo get(@PathParam("name") String name) {
         checkName(name);
         return secrets.get(name).orElseThrow(() -> ApiException.notFound("no secret " + name));
@@ -51,6 +54,7 @@ public class SecretsResource {
     @PUT
     @Path("{name}")
     @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Creates or replaces a secret; the body is the raw value (UTF-8, 1 byte to 64 KiB)")
     @RequestBody(content = @Content(mediaType = MediaType.TEXT_PLAIN, schema = @Schema(type = SchemaType.STRING)))
     @APIResponse(responseCode = "201", description = "created", content = @Content(schema = @Schema(implementation = SecretInfo.class)))
     @APIResponse(responseCode = "200", description = "replaced", content = @Content(schema = @Schema(implementation = SecretInfo.class)))
@@ -73,6 +77,7 @@ public class SecretsResource {
     /** Deletes the secret; jobs that reference it and have not started yet fail when they do. */
     @DELETE
     @Path("{name}")
+    @Operation(summary = "Deletes a secret")
     @APIResponse(responseCode = "204", description = "deleted")
     @APIResponse(responseCode = "404", description = "no such secret", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response delete(@PathParam("name") String name) {

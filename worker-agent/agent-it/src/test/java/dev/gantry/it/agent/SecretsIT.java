@@ -140,6 +140,10 @@ class SecretsIT {
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(spec))));
         assertThat(refused.statusCode()).isEqualTo(400);
         assertThat(refused.body()).contains("no such secret: not-there", "secretEnv.API_KEY");
+        GantryCli.Run cli = cli(Map.of(), "job", "submit", "--name", "needs-missing", "--secret-env", "API_KEY=not-there", "--", "true");
+        assertThat(cli.exitCode()).isEqualTo(1);
+        assertThat(cli.stderr()).startsWith("Error: no such secret: not-there (HTTP 400)\n")
+                .contains("secretEnv.API_KEY: secret 'not-there' does not exist");
         assertThat(Etcdctl.of(cluster).run("get", "--prefix", "--keys-only", Keys.TASKS).stdout()).isEqualTo(before);
     }
 
@@ -149,11 +153,9 @@ class SecretsIT {
         assertThat(send(request("/nodes/" + NODE + "/cordon").POST(HttpRequest.BodyPublishers.noBody())).statusCode()).isEqualTo(200);
         String id;
         try {
-            Map<String, Object> spec = Map.of("name", "loses-secret", "command", List.of("true"), "secretEnv", Map.of("TOKEN", "short-lived"));
-            HttpResponse<String> submitted = send(request("/jobs").header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(Json.write(spec))));
-            assertThat(submitted.statusCode()).as(submitted.body()).isEqualTo(201);
-            id = Json.read(submitted.body(), Task.class).id();
+            GantryCli.Run submitted = cli(Map.of(), "job", "submit", "--name", "loses-secret", "--secret-env", "TOKEN=short-lived", "--", "true");
+            assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
+            id = submitted.stdout().split(" ")[1]; // job <id> submitted: PENDING (...)
             GantryCli.Run deleted = cli(Map.of(), "secret", "delete", "short-lived");
             assertThat(deleted.stdout()).as(deleted.toString()).isEqualTo("secret short-lived deleted\n");
             assertThat(cli(Map.of(), "secret", "delete", "short-lived").exitCode()).as("deleting it again").isEqualTo(1);
