@@ -1,11 +1,11 @@
 package dev.gantry.api;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -17,6 +17,7 @@ import dev.gantry.job.Secret;
 import dev.gantry.job.TaskSpec;
 import dev.gantry.kv.client.Kv;
 import dev.gantry.kv.client.KvClient;
+import dev.gantry.kv.client.Txn;
 import dev.gantry.kv.client.TxnResult;
 
 /**
@@ -28,33 +29,35 @@ public class Secrets {
     private static final int ATTEMPTS = 10;
 
     private final KvClient kv;
-    private final Clock clock;
 
     @Inject
     public Secrets(KvClient kv) {
-        this(kv, Clock.systemUTC());
-    }
-
-    Secrets(KvClient kv, Clock clock) {
         this.kv = kv;
-        this.clock = clock;
     }
 
     /** What was written: the secret's info, and whether it is new. */
     public record Written(SecretInfo info, boolean created) {
     }
 
-    /** Creates or replaces a secret; a replaced one keeps its creation time. */
+    /**
+     * Creates or replaces a secret; a replaced one keeps its creation time. The write compares what was read, so two
+     * concurrent writers cannot both take it for new; a write whose answer was lost and that the client retried is
+     * recognised by its own value in the failed compare's read.
+     */
     public Written put(String name, String value) {
+        String key = Keys.secret(name);
         for (int i = 0; i < ATTEMPTS; i++) {
-            Optional<Kv> current = kv.get(Keys.secret(name));
-            Instant now = clock.instant();
+            Optional<Kv> current = kv.get(key);
+            Instant now = Instant.now();
             Instant createdAt = current.map(c -> parse(c).createdAt()).orElse(now);
             Secret secret = new Secret(value, createdAt, now);
-            var txn = current.isPresent() ? kv.txn().ifModRevision(Keys.secret(name), current.get().modRevision()) : kv.txn().ifAbsent(Keys.secret(name));
-            TxnResult result = txn.put(Keys.secret(name), Json.write(secret)).commit();
-            if (result.succeeded()) {
-                return new Written(new SecretInfo(name, secret.size(), createdAt, now, result.revision()), current.isEmpty());
+            String stored = Json.write(secret);
+            Txn txn = current.isPresent() ? kv.txn().ifModRevision(key, current.get().modRevision()) : kv.txn().ifAbsent(key);
+            TxnResult result = txn.put(key, stored).elseGet(key).commit();
+            Optional<Kv> mine = result.elseGets().stream().filter(e -> e.value().equals(stored)).findFirst();
+            if (result.succeeded() || mine.isPresent()) {
+                long revision = result.succeeded() ? result.revision() : mine.get().modRevision();
+                return new Written(new SecretInfo(name, secret.size(), createdAt, now, revision), current.isEmpty());
             }
         }
         throw ApiException.conflict("secret " + name + " kept changing while being written; try again");
@@ -89,7 +92,7 @@ public class Secrets {
         }
         List<FieldError> fields = missing.entrySet().stream().map(e -> new FieldError("secretEnv." + e.getKey(),
                 "secret '" + e.getValue() + "' does not exist (create it with: gantry secret set " + e.getValue() + " --from-file FILE)")).toList();
-        throw new ApiException(400, "no such secret: " + String.join(", ", new java.util.TreeSet<>(missing.values())), fields);
+        throw new ApiException(400, "no such secret: " + String.join(", ", new TreeSet<>(missing.values())), fields);
     }
 
     private static SecretInfo info(Kv entry) {

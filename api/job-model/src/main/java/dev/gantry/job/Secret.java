@@ -6,6 +6,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 /**
  * A secret as stored under {@code /secrets/<name>}: its value and when it was created and last changed. The value
  * becomes an environment variable of the processes of jobs that reference it ({@link TaskSpec#secretEnv()}), so it
@@ -58,7 +60,7 @@ public record Secret(String value, Instant createdAt, Instant updatedAt) {
         Secret secret;
         try {
             secret = Json.mapper().readValue(stored, Secret.class);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             secret = null;
         }
         if (secret == null || secret.value() == null || secret.createdAt() == null || secret.updatedAt() == null) {

@@ -107,9 +107,20 @@ class SecretsIT {
         assertThat(get("/jobs/" + id + "/logs?stream=stderr").body()).isEqualTo("on stderr: ***\n");
         assertThat(get("/jobs/" + id + "/logs?follow=true").body()).isEqualTo("token: ***\n");
 
+        // A failure's reason is the last stderr line: masked too.
+        spec.put("name", "fails-with-secret");
+        spec.put("command", List.of("sh", "-c", "echo \"cannot log in with $HF_TOKEN\" >&2; exit 1"));
+        HttpResponse<String> failing = send(request("/jobs").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(spec))));
+        String failingId = Json.read(failing.body(), Task.class).id();
+        Task failed = Await.until(failingId + " finished", DEADLINE,
+                () -> Optional.of(Json.read(get("/jobs/" + failingId).body(), Task.class)).filter(t -> t.status().isTerminal()), SecretsIT::logs);
+        assertThat(failed.reason()).isEqualTo("exited with code 1: cannot log in with ***");
+
         List<String> answers = new ArrayList<>(List.of(set.stdout(), set.stderr()));
-        for (String path : List.of("/jobs", "/jobs/" + id, "/jobs/" + id + "/events", "/jobs/" + id + "/progress", "/views/overview",
-                "/views/jobs", "/events/recent", "/secrets", "/secrets/hf-token", "/nodes", "/nodes/" + NODE, "/cluster", "/config")) {
+        for (String path : List.of("/jobs", "/jobs/" + id, "/jobs/" + id + "/events", "/jobs/" + id + "/progress",
+                "/jobs/" + failingId, "/jobs/" + failingId + "/events", "/views/overview", "/views/jobs", "/events/recent",
+                "/secrets", "/secrets/hf-token", "/nodes", "/nodes/" + NODE, "/cluster", "/config")) {
             HttpResponse<String> answer = get(path);
             assertThat(answer.statusCode()).as(path + ": " + answer.body()).isEqualTo(200);
             answers.add(answer.body());
@@ -208,10 +219,11 @@ class SecretsIT {
         return send(request(path).header("Content-Type", type).PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
-    private static GantryCli.Run cli(Map<String, String> env, String... args) {
-        List<String> command = new ArrayList<>(List.of(args));
-        command.addAll(List.of("--server", cluster.members().getFirst().httpUrl()));
-        return GantryCli.run(dir, env, command);
+    /** {@code gantry GROUP COMMAND --server URL ARGS...}: the flag before the arguments, which may end in {@code -- COMMAND}. */
+    private static GantryCli.Run cli(Map<String, String> env, String group, String command, String... args) {
+        List<String> line = new ArrayList<>(List.of(group, command, "--server", cluster.members().getFirst().httpUrl()));
+        line.addAll(List.of(args));
+        return GantryCli.run(dir, env, line);
     }
 
     private static HttpRequest.Builder request(String path) {

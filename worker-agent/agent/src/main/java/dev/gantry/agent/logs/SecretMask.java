@@ -43,10 +43,6 @@ public final class SecretMask {
                 .sorted(Comparator.comparingInt((byte[] v) -> v.length).reversed()).toList());
     }
 
-    public boolean isEmpty() {
-        return values.isEmpty();
-    }
-
     /** {@code text} with every secret value replaced. */
     public String apply(String text) {
         if (values.isEmpty()) {
@@ -54,7 +50,7 @@ public final class SecretMask {
         }
         ByteArrayOutputStream masked = new ByteArrayOutputStream();
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        mask(bytes, bytes.length, true, masked);
+        mask(bytes, true, masked);
         return masked.toString(StandardCharsets.UTF_8);
     }
 
@@ -67,10 +63,11 @@ public final class SecretMask {
     }
 
     /**
-     * Writes {@code bytes[0, length)} masked to {@code out}; returns how many it consumed. Unless {@code end}, it stops
-     * at the first byte where a value could begin but the bytes run out before it would end.
+     * Writes {@code bytes} masked to {@code out}; returns how many it consumed. Unless {@code end}, it stops at the
+     * first byte where a value could begin but the bytes run out before it would end.
      */
-    private int mask(byte[] bytes, int length, boolean end, ByteArrayOutputStream out) {
+    private int mask(byte[] bytes, boolean end, ByteArrayOutputStream out) {
+        int length = bytes.length;
         int i = 0;
         int plain = 0; // start of the bytes not yet written
         scan:
@@ -140,7 +137,7 @@ public final class SecretMask {
 
         private void drain(byte[] bytes, boolean end) throws IOException {
             ByteArrayOutputStream masked = new ByteArrayOutputStream(bytes.length);
-            int consumed = mask(bytes, bytes.length, end, masked);
+            int consumed = mask(bytes, end, masked);
             masked.writeTo(out);
             pending = Arrays.copyOfRange(bytes, consumed, bytes.length);
         }
