@@ -2,6 +2,7 @@ package dev.gantry.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -67,6 +68,19 @@ class CliTest {
         assertThat(run(Map.of(), "secret", "set", "hf-token", "--from-file", empty.toString()).err).contains("the secret value is empty");
         assertThat(run(Map.of("T", value), "secret", "set", "HF_TOKEN", "--from-env", "T").err).contains("secret NAME must be lower-case");
         assertThat(run(Map.of(), "secret", "delete").err).contains("missing secret NAME");
+    }
+
+    @Test
+    void aSecretFromStdinIsCheckedBeforeAnythingIsSent() {
+        var stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream(new byte[] {'p', (byte) 0xff}));
+            Result notUtf8 = run(Map.of(), "secret", "set", "hf-token", "--from-stdin", "--server", "http://127.0.0.1:1");
+            assertThat(notUtf8.exit).isEqualTo(2);
+            assertThat(notUtf8.err).contains("not UTF-8 text");
+        } finally {
+            System.setIn(stdin);
+        }
     }
 
     @Test
