@@ -24,7 +24,7 @@ import io.quarkus.runtime.annotations.QuarkusMain;
  * {@code gantry server [flags]}: parses etcd's server flags, checks them before anything starts, and hands
  * them to the application as {@code gantry.<flag>} configuration. {@code gantry snapshot ...} is
  * {@link SnapshotCommand}, {@code gantry agent} the worker agent ({@link AgentCommand}), and
- * {@code gantry job|node|config|kv ...} is the command line client {@link Cli}: they run without starting the
+ * {@code gantry job|node|config|secret|kv ...} is the command line client {@link Cli}: they run without starting the
  * application.
  *
  * <p>The client URL serves the etcd gRPC API on Quarkus's grpc-java based gRPC server. HTTP (health, and

@@ -55,7 +55,7 @@ class CliReferenceTest {
         section(md, "gantry server", GantryMain.USAGE);
         section(md, "gantry agent", dev.gantry.agent.AgentCommand.USAGE);
         section(md, "gantry snapshot restore", SnapshotCommand.USAGE);
-        Cli.helpTexts().forEach((command, text) -> section(md, command.isEmpty() ? "gantry job|node|config|kv" : "gantry " + command, text));
+        Cli.helpTexts().forEach((command, text) -> section(md, command.isEmpty() ? "gantry job|node|config|secret|kv" : "gantry " + command, text));
         return md.toString();
     }
 

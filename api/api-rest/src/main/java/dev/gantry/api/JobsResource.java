@@ -57,6 +57,9 @@ public class JobsResource {
     @Inject
     JobLogs logs;
 
+    @Inject
+    Secrets secrets;
+
     /**
      * Accepts a job as JSON or YAML. It is stored PENDING even when no node can run it now; the scheduler
      * writes why it waits into {@code reason}.
@@ -65,11 +68,12 @@ public class JobsResource {
     @Consumes({MediaType.APPLICATION_JSON, YAML, X_YAML, MediaType.TEXT_PLAIN})
     @RequestBody(content = @Content(schema = @Schema(implementation = TaskSpec.class)))
     @APIResponse(responseCode = "201", description = "the stored task, PENDING", content = @Content(schema = @Schema(implementation = Task.class)))
-    @APIResponse(responseCode = "400", description = "invalid job", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "400", description = "invalid job, or a secret it references does not exist", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response submit(String body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, @Context SecurityContext security) {
         SpecReader.Format format = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("yaml")
                 ? SpecReader.Format.YAML : SpecReader.Format.JSON;
         TaskSpec spec = SpecReader.read(body, format);
+        secrets.requireReferenced(spec);
         Task task = jobs.submit(spec, ApiCaller.of(security).name());
         return Response.created(URI.create("/api/v1/jobs/" + task.id())).entity(task).build();
     }

@@ -18,17 +18,17 @@ import dev.gantry.kv.client.KvClient;
 import dev.gantry.kv.client.TlsOptions;
 
 /**
- * {@code gantry job|node|config|kv ...}: the command line client. REST commands talk to {@code --server}
+ * {@code gantry job|node|config|secret|kv ...}: the command line client. REST commands talk to {@code --server}
  * (default http://localhost:2381, or $GANTRY_SERVER); {@code kv} talks etcd v3 to {@code --endpoints}
  * (default http://localhost:2379, or $GANTRY_ENDPOINTS). Exit status: 0 done, 1 refused or failed, 2 usage.
  */
 public final class Cli {
     /** The command groups, in the order the usage lists them. */
-    private static final List<String> GROUP_ORDER = List.of("job", "node", "config", "kv", "token");
+    private static final List<String> GROUP_ORDER = List.of("job", "node", "config", "secret", "kv", "token");
     public static final Set<String> GROUPS = Set.copyOf(GROUP_ORDER);
 
     static final String USAGE = """
-            Usage: gantry <job|node|config|kv|token> <command> [flags]
+            Usage: gantry <job|node|config|secret|kv|token> <command> [flags]
 
               job submit -f FILE | --name N ...   submit a fine-tune job (JSON or YAML)
               job ls [--status S] [--name N] [--label k=v] [--limit N]
@@ -36,6 +36,8 @@ public final class Cli {
               node ls | node get ID | node cordon|uncordon|drain ID [--reason R]
               node credential NODE ...            the etcd user of a node's agent (etcd v3, --endpoints)
               config get [KEY] | config set KEY JSON
+              secret set NAME --from-file F | secret list | secret delete NAME
+                                                  values jobs get as environment (secretEnv)
               kv get|put|del|watch ...            the etcd v3 API directly
               token create|ls|revoke ...          REST API tokens (through the etcd v3 API)
 
@@ -85,6 +87,7 @@ public final class Cli {
             case "job" -> new JobCommands(context);
             case "node" -> new NodeCommands(context);
             case "config" -> new ConfigCommands(context);
+            case "secret" -> new SecretCommands(context);
             case "kv" -> new KvCommands(context);
             case "token" -> new TokenCommands(context);
             default -> throw new UsageError("unknown command group '" + name + "'");

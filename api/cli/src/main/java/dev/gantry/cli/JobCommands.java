@@ -53,6 +53,9 @@ final class JobCommands extends Cli.Group {
                       --max-retries N        times the job is requeued when its node is lost (default 3)
                       --label KEY=VALUE      a label (repeatable)
                       --env NAME=VALUE       an environment variable for the job (repeatable)
+                      --secret-env NAME=SECRET
+                                             an environment variable set from a secret (repeatable; see
+                                             'gantry secret set'): the job stores the secret's name only
                       -- COMMAND ARGS...     run this command instead of ms-swift
                     """,
             "ls", """
@@ -109,7 +112,7 @@ final class JobCommands extends Cli.Group {
 
     private void submit(List<String> rest) {
         Args args = context.parse(rest, Set.of("f", "file", "name", "model", "dataset", "train-type", "gpus", "gpu-model",
-                "min-gpu-memory", "priority", "max-retries", "label", "env"), Set.of());
+                "min-gpu-memory", "priority", "max-retries", "label", "env", "secret-env"), Set.of());
         args.noPositionals();
         String file = args.has("file") ? args.value("file") : args.value("f");
         String contentType;
@@ -169,6 +172,7 @@ final class JobCommands extends Cli.Group {
         }
         pairs(args, "label", spec);
         pairs(args, "env", spec);
+        pairs(args, "secret-env", spec);
         if (args.hasRest()) {
             ArrayNode command = spec.putArray("command");
             args.rest().forEach(command::add);
@@ -180,7 +184,11 @@ final class JobCommands extends Cli.Group {
         if (!args.has(flag)) {
             return;
         }
-        ObjectNode map = spec.putObject(flag.equals("label") ? "labels" : "env");
+        ObjectNode map = spec.putObject(switch (flag) {
+            case "label" -> "labels";
+            case "secret-env" -> "secretEnv";
+            default -> "env";
+        });
         for (String pair : args.all(flag)) {
             int eq = pair.indexOf('=');
             if (eq <= 0) {

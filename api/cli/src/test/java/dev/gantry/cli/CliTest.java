@@ -2,14 +2,18 @@ package dev.gantry.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Exit statuses and messages that need no server: usage errors (2), help (0), an unreachable server (1). */
 class CliTest {
@@ -27,7 +31,8 @@ class CliTest {
     void everyCommandHasHelp() {
         for (String[] command : new String[][] {{"job", "submit"}, {"job", "ls"}, {"job", "get"}, {"job", "cancel"}, {"job", "events"},
                 {"node", "ls"}, {"node", "get"}, {"node", "cordon"}, {"node", "drain"}, {"node", "uncordon"}, {"node", "credential"},
-                {"config", "get"}, {"config", "set"}, {"kv", "get"}, {"kv", "put"}, {"kv", "del"}, {"kv", "watch"}}) {
+                {"config", "get"}, {"config", "set"}, {"secret", "set"}, {"secret", "list"}, {"secret", "delete"},
+                {"token", "create"}, {"token", "ls"}, {"token", "revoke"}, {"kv", "get"}, {"kv", "put"}, {"kv", "del"}, {"kv", "watch"}}) {
             Result help = run(Map.of(), command[0], command[1], "--help");
             assertThat(help.exit).isZero();
             assertThat(help.out).startsWith("Usage: gantry " + command[0] + " " + command[1]);
@@ -69,6 +74,38 @@ class CliTest {
                 "READWRITE /nodes/gpu-1", "READWRITE /assignments/gpu-1/ (prefix)", "READWRITE /tasks/ (prefix)",
                 "READ      /secrets/ (prefix)");
         assertThat(NodeCredential.prefixEnd("/assignments/gpu-1/").toStringUtf8()).isEqualTo("/assignments/gpu-10");
+    }
+
+    @Test
+    void aSecretsValueIsNeverTakenFromTheCommandLineNorEchoedInAnError(@TempDir Path dir)
+            throws IOException {
+        String value = "hf_NotOnTheCommandLine";
+        Result positional = run(Map.of(), "secret", "set", "hf-token", value);
+        assertThat(positional.exit).isEqualTo(2);
+        assertThat(positional.err).contains("never given on the command line").doesNotContain(value);
+        assertThat(run(Map.of(), "secret", "set", "hf-token").err).contains("exactly one of --from-file FILE, --from-env VAR, --from-stdin");
+        assertThat(run(Map.of("T", value), "secret", "set", "hf-token", "--from-env", "T", "--from-stdin").exit).isEqualTo(2);
+        assertThat(run(Map.of(), "secret", "set", "hf-token", "--from-env", "NOT_SET").err).contains("environment variable NOT_SET is not set");
+        assertThat(run(Map.of(), "secret", "set", "hf-token", "--from-file", "/no/such/token").err).contains("no such file: /no/such/token");
+        Path big = Files.write(dir.resolve("big"), new byte[64 * 1024 + 1]);
+        assertThat(run(Map.of(), "secret", "set", "hf-token", "--from-file", big.toString()).err).contains("at most 65536");
+        Path empty = Files.write(dir.resolve("empty"), new byte[0]);
+        assertThat(run(Map.of(), "secret", "set", "hf-token", "--from-file", empty.toString()).err).contains("the secret value is empty");
+        assertThat(run(Map.of("T", value), "secret", "set", "HF_TOKEN", "--from-env", "T").err).contains("secret NAME must be lower-case");
+        assertThat(run(Map.of(), "secret", "delete").err).contains("missing secret NAME");
+    }
+
+    @Test
+    void aSecretFromStdinIsCheckedBeforeAnythingIsSent() {
+        var stdin = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream(new byte[] {'p', (byte) 0xff}));
+            Result notUtf8 = run(Map.of(), "secret", "set", "hf-token", "--from-stdin", "--server", "http://127.0.0.1:1");
+            assertThat(notUtf8.exit).isEqualTo(2);
+            assertThat(notUtf8.err).contains("not UTF-8 text");
+        } finally {
+            System.setIn(stdin);
+        }
     }
 
     @Test

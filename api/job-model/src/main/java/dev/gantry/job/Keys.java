@@ -12,6 +12,8 @@ public final class Keys {
     public static final String CONFIG = "/config/";
     /** Operator intent (cordon, drain), kept apart from the agent's lease-bound key so re-registering never erases it. */
     public static final String NODE_STATES = "/config/nodes/";
+    /** Named secret values, referenced by a spec's {@code secretEnv}; only agents and the API's existence check read them. */
+    public static final String SECRETS = "/secrets/";
     public static final String SCHEDULER_ELECTION = "/election/scheduler";
     /** REST API tokens ({@code gantry token create}): who holds each and its role, never its secret. */
     public static final String TOKENS = "/tokens/";
@@ -46,6 +48,10 @@ public final class Keys {
 
     public static String config(String key) {
         return CONFIG + key;
+    }
+
+    public static String secret(String name) {
+        return SECRETS + name;
     }
 
     /** The last segment of a key: the id in {@code /tasks/<id>} or {@code /nodes/<id>}. */

@@ -51,6 +51,7 @@ public final class SpecValidator {
         range("priority", s.priority(), 0, 1000);
         range("maxRetries", s.maxRetries(), 0, 100);
         checkEnv(s.env());
+        checkSecretEnv(s.secretEnv(), s.env());
         checkLabels(s.labels());
     }
 
@@ -120,6 +121,22 @@ public final class SpecValidator {
                 error("env." + k, "is not a valid environment variable name (letters, digits, '_'; not starting with a digit)");
             } else if (v == null) {
                 error("env." + k, "must be a string");
+            }
+        });
+    }
+
+    /** Each variable names a secret; a variable is either plain ({@code env}) or secret, never both. */
+    private void checkSecretEnv(Map<String, String> secretEnv, Map<String, String> env) {
+        if (secretEnv == null) {
+            return;
+        }
+        secretEnv.forEach((k, v) -> {
+            if (!ENV_NAME.matcher(k).matches()) {
+                error("secretEnv." + k, "is not a valid environment variable name (letters, digits, '_'; not starting with a digit)");
+            } else if (v == null || !Secret.validName(v)) {
+                error("secretEnv." + k, "must name a secret: " + Secret.NAME_RULE);
+            } else if (env != null && env.containsKey(k)) {
+                error("secretEnv." + k, "is also set in env; a variable is either plain or secret");
             }
         });
     }

@@ -7,7 +7,9 @@ import java.util.Map;
  * What a user submits: a fine-tune job. Either an ms-swift job ({@code model}, {@code datasets},
  * {@code trainType}, optional {@code hyperparameters}), which the agent runs as {@code swift sft ...}, or a job
  * with its own {@code command}; not both. Optional fields are null when absent; {@link #withDefaults()} fills
- * the defaults in, and the stored spec is the one with defaults.
+ * the defaults in, and the stored spec is the one with defaults. {@code secretEnv} maps environment variables to
+ * the names of secrets ({@code /secrets/<name>}): the spec holds only the names, the agent reads the values when it
+ * starts the process.
  */
 public record TaskSpec(
         String name,
@@ -20,11 +22,19 @@ public record TaskSpec(
         Integer maxRetries,
         List<String> command,
         Map<String, String> env,
+        Map<String, String> secretEnv,
         Map<String, String> labels) {
 
     public static final List<String> TRAIN_TYPES = List.of("lora", "qlora", "full");
     public static final int DEFAULT_PRIORITY = 50;
     public static final int DEFAULT_MAX_RETRIES = 3;
+
+    /** A spec without secret environment: what most callers (and every test fixture) build. */
+    public TaskSpec(String name, String model, List<String> datasets, String trainType, Hyperparameters hyperparameters,
+            Resources resources, Integer priority, Integer maxRetries, List<String> command, Map<String, String> env,
+            Map<String, String> labels) {
+        this(name, model, datasets, trainType, hyperparameters, resources, priority, maxRetries, command, env, null, labels);
+    }
 
     /** A job that runs its own command rather than ms-swift. */
     public boolean runsCommand() {
@@ -53,7 +63,7 @@ public record TaskSpec(
         return new TaskSpec(name, model, datasets, trainType, hyperparameters,
                 new Resources(gpus(), r.gpuModel(), r.minGpuMemoryGiB()),
                 priorityOrDefault(), maxRetriesOrDefault(), command,
-                env == null ? Map.of() : env, labels == null ? Map.of() : labels);
+                env == null ? Map.of() : env, secretEnv == null ? Map.of() : secretEnv, labels == null ? Map.of() : labels);
     }
 
     /** ms-swift's training knobs; absent ones are left to ms-swift's own defaults. */

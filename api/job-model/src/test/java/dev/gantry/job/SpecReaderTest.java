@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +100,32 @@ class SpecReaderTest {
                 new FieldError("trainType", "must be one of lora, qlora, full, not 'sft'"),
                 new FieldError("priority", "must be between 0 and 1000"));
         assertThat(e.getMessage()).isEqualTo("invalid job: 10 problems");
+    }
+
+    @Test
+    void secretEnvHoldsOnlySecretNames() {
+        TaskSpec spec = SpecReader.read("""
+                name: pull
+                command: [sh, -c, 'test -n "$HF_TOKEN"']
+                env: {MODE: fast}
+                secretEnv: {HF_TOKEN: hf-token}
+                """, Format.YAML);
+        assertThat(spec.secretEnv()).containsExactly(Map.entry("HF_TOKEN", "hf-token"));
+        assertThat(Json.write(spec)).contains("\"secretEnv\":{\"HF_TOKEN\":\"hf-token\"}");
+        assertThat(SpecReader.read("{\"name\":\"b\",\"command\":[\"x\"]}", Format.JSON).secretEnv()).isEmpty();
+    }
+
+    @Test
+    void secretEnvNamesAreCheckedAndNeverAlsoPlain() {
+        InvalidSpec e = invalid("""
+                {"name": "a", "command": ["x"], "env": {"TOKEN": "plain"},
+                 "secretEnv": {"TOKEN": "tok", "1BAD": "tok", "KEY": "Not_A_Name", "EMPTY": ""}}
+                """, Format.JSON);
+        assertThat(e.errors()).containsExactlyInAnyOrder(
+                new FieldError("secretEnv.TOKEN", "is also set in env; a variable is either plain or secret"),
+                new FieldError("secretEnv.1BAD", "is not a valid environment variable name (letters, digits, '_'; not starting with a digit)"),
+                new FieldError("secretEnv.KEY", "must name a secret: " + Secret.NAME_RULE),
+                new FieldError("secretEnv.EMPTY", "must name a secret: " + Secret.NAME_RULE));
     }
 
     @Test

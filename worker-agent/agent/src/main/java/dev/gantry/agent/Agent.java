@@ -68,7 +68,7 @@ public final class Agent implements AutoCloseable {
             return thread;
         });
         this.assignments = new Assignments(client, config.workDir(), () -> gpus, config.stopGrace(), config.progressEvery());
-        this.logs = LogServer.start(config.listen(), assignments::dirOf, assignments::isRunning);
+        this.logs = LogServer.start(config.listen(), assignments::dirOf, assignments::isRunning, assignments::secretsOf);
         this.agentUrl = config.advertiseUrl() != null ? config.advertiseUrl() : defaultUrl(config.listen(), hostname, logs.port());
         this.registration = new Registration(client, config.nodeId(), config.leaseTtlSeconds(), this::record,
                 new Registration.Listener() {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 import org.assertj.core.api.Assertions;
@@ -330,6 +331,32 @@ class ConsoleIT {
         browser.screenshot(page, "job-log");
         Files.delete(release);
         Files.delete(release.getParent());
+    }
+
+    @Test
+    @Order(6)
+    void aJobsSecretEnvironmentIsShownByNameAndItsValueNowhere() {
+        String value = "console-secret-" + UUID.randomUUID();
+        server.putSecret("console-token", value);
+        String id;
+        // On the server's own agent, which serves logs (the simulated nodes are cordoned for the moment).
+        List<String> simulated = List.of("gpu-h100", "gpu-a100");
+        simulated.forEach(node -> Assertions.assertThat(server.post("/api/v1/nodes/" + node + "/cordon", "").statusCode()).isEqualTo(200));
+        try {
+            id = server.submit("""
+                    {"name": "secret-demo", "command": ["sh", "-c", "echo \\"token: $TOKEN\\""], "secretEnv": {"TOKEN": "console-token"}}""");
+            server.awaitStatus(id, "SUCCEEDED");
+        } finally {
+            simulated.forEach(node -> server.post("/api/v1/nodes/" + node + "/uncordon", ""));
+        }
+        page.navigate("/#/jobs/" + id);
+        assertThat(page.locator("#job-log")).containsText("token: ***");
+        assertThat(page.getByText("TOKEN=•••• (secret:console-token)")).isVisible();
+        Assertions.assertThat(page.content()).doesNotContain(value);
+        browser.screenshot(page, "job-secret-env");
+        page.navigate("/#/jobs");
+        assertThat(page.locator("#main")).containsText("secret-demo");
+        Assertions.assertThat(page.content()).doesNotContain(value);
     }
 
     /** Last: it restarts the server. */

@@ -71,6 +71,15 @@ final class GantryServer implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** Sets a secret through the API, as {@code gantry secret set} does. */
+    void putSecret(String name, String value) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(url() + "/api/v1/secrets/" + name))
+                .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofString(value)));
+        if (response.statusCode() != 201 && response.statusCode() != 200) {
+            throw new IllegalStateException("PUT secret " + name + ": " + response.statusCode() + " " + response.body());
+        }
+    }
+
     JsonNode json(String path) {
         HttpResponse<String> response = get(path);
         if (response.statusCode() != 200) {

@@ -33,6 +33,14 @@ function entries(map) {
   return list.length ? list.map(([k, v]) => h('span', {class: 'tag mono'}, `${k}=${v}`)) : h('span', {class: 'muted'}, 'none');
 }
 
+/** A job's secret environment: the variable and the secret it comes from; the API never has the value to show. */
+function secretEntries(map) {
+  const list = Object.entries(map || {});
+  return list.length
+    ? list.map(([k, v]) => h('span', {class: 'tag mono', title: `${k} is set from the secret ${v}; its value is never shown`}, `${k}=•••• (secret:${v})`))
+    : h('span', {class: 'muted'}, 'none');
+}
+
 function specList(spec) {
   const rows = [];
   const add = (label, value) => rows.push(h('dt', {}, label), h('dd', {}, value));
@@ -52,6 +60,7 @@ function specList(spec) {
   add('Max retries', number(spec.maxRetries));
   add('Labels', entries(spec.labels));
   add('Environment', entries(spec.env));
+  add('Secret environment', secretEntries(spec.secretEnv));
   return h('dl', {class: 'kv'}, rows);
 }
 

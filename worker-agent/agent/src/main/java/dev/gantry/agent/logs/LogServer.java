@@ -9,6 +9,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +27,8 @@ import dev.gantry.agent.task.TaskDirs;
  * Serves the logs of the tasks run on this host to the servers (the API's {@code GET /api/v1/jobs/{id}/logs}
  * comes here): {@code GET /tasks/<id>/log?stream=stdout|stderr&tail=N&follow=true}. Follow streams what the
  * process appends, as {@code kubectl logs -f}, until the run ends and everything was sent, or the reader goes.
+ * The task's secret values are masked in all it serves ({@link SecretMask}); when they cannot be read, it serves
+ * nothing rather than an unmasked log.
  */
 public final class LogServer implements AutoCloseable {
     static final int DEFAULT_TAIL = 200;
@@ -35,21 +38,25 @@ public final class LogServer implements AutoCloseable {
     private final HttpServer server;
     private final Function<String, Optional<Path>> dirOf;
     private final Predicate<String> running;
+    private final Function<String, Collection<String>> secretsOf;
 
-    private LogServer(HttpServer server, Function<String, Optional<Path>> dirOf, Predicate<String> running) {
+    private LogServer(HttpServer server, Function<String, Optional<Path>> dirOf, Predicate<String> running,
+            Function<String, Collection<String>> secretsOf) {
         this.server = server;
         this.dirOf = dirOf;
         this.running = running;
+        this.secretsOf = secretsOf;
     }
 
     /**
-     * @param dirOf   a task's run directory on this host
-     * @param running whether a task's process still runs (follow ends when it does not)
+     * @param dirOf     a task's run directory on this host
+     * @param running   whether a task's process still runs (follow ends when it does not)
+     * @param secretsOf the secret values a task's log may hold, to mask
      */
-    public static LogServer start(InetSocketAddress address, Function<String, Optional<Path>> dirOf, Predicate<String> running)
-            throws IOException {
+    public static LogServer start(InetSocketAddress address, Function<String, Optional<Path>> dirOf, Predicate<String> running,
+            Function<String, Collection<String>> secretsOf) throws IOException {
         HttpServer server = HttpServer.create(address, 64);
-        LogServer logs = new LogServer(server, dirOf, running);
+        LogServer logs = new LogServer(server, dirOf, running, secretsOf);
         server.createContext("/tasks/", logs::handle);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
@@ -90,11 +97,18 @@ public final class LogServer implements AutoCloseable {
                 text(exchange, 404, "task " + id + " has not run on this node\n");
                 return;
             }
+            SecretMask mask;
+            try {
+                mask = SecretMask.of(secretsOf.apply(id));
+            } catch (RuntimeException e) {
+                text(exchange, 503, "cannot read the secrets of task " + id + " to mask them in its log: " + e.getMessage() + "\n");
+                return;
+            }
             Path file = dir.get().resolve(stream + ".log");
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
             exchange.sendResponseHeaders(200, 0); // chunked
-            OutputStream out = exchange.getResponseBody();
+            SecretMask.Stream out = mask.wrap(exchange.getResponseBody());
             long offset = Files.exists(file) ? Files.size(file) : 0;
             for (String line : ProgressTail.lastLines(file, tail)) {
                 out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
@@ -103,6 +117,7 @@ public final class LogServer implements AutoCloseable {
             if (Boolean.parseBoolean(query.get("follow"))) {
                 follow(file, offset, id, out);
             }
+            out.finish();
         }
     }
 

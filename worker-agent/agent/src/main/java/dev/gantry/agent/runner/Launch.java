@@ -11,7 +11,8 @@ import dev.gantry.job.TaskSpec;
 /**
  * The process a task runs as: its command line and environment. By default the ms-swift CLI built from the
  * spec ({@code swift sft ...}, flags as in ms-swift's command-line reference); a task may give its own command
- * instead. Either way {@code CUDA_VISIBLE_DEVICES} names exactly the GPUs the scheduler assigned.
+ * instead. Either way {@code CUDA_VISIBLE_DEVICES} names exactly the GPUs the scheduler assigned. The environment
+ * holds the task's secret values ({@code secretEnv}), so {@link #toString()} names the variables only.
  */
 public record Launch(List<String> command, Map<String, String> env) {
 
@@ -22,9 +23,11 @@ public record Launch(List<String> command, Map<String, String> env) {
     /**
      * @param gpus the assigned GPUs' indexes on this host
      * @param outputDir where ms-swift writes checkpoints and {@code logging.jsonl} (the task's own directory)
+     * @param secretEnv the values of the spec's {@code secretEnv}, by variable
      */
-    public static Launch of(TaskSpec spec, List<Integer> gpus, Path outputDir) {
+    public static Launch of(TaskSpec spec, List<Integer> gpus, Path outputDir, Map<String, String> secretEnv) {
         Map<String, String> env = new LinkedHashMap<>(spec.env() == null ? Map.of() : spec.env());
+        env.putAll(secretEnv);
         env.put("CUDA_VISIBLE_DEVICES", gpus.stream().map(String::valueOf).collect(Collectors.joining(",")));
         env.put("GANTRY_OUTPUT_DIR", outputDir.toString()); // where a command job should write what it keeps
         if (spec.runsCommand()) {
@@ -57,6 +60,11 @@ public record Launch(List<String> command, Map<String, String> env) {
         }
         argv.addAll(List.of("--output_dir", outputDir.toString()));
         return new Launch(List.copyOf(argv), env);
+    }
+
+    @Override
+    public String toString() {
+        return "Launch[command=" + command + ", env=" + env.keySet() + "]";
     }
 
     private static void flag(List<String> argv, String flag, Number value) {

@@ -42,6 +42,7 @@ public final class Assignments implements AutoCloseable {
 
     private final KvClient client;
     private final TaskStore store;
+    private final SecretEnv secrets;
     private final Path workDir;
     private final Supplier<List<Node.Gpu>> gpus;
     private final Duration stopGrace;
@@ -56,6 +57,7 @@ public final class Assignments implements AutoCloseable {
     public Assignments(KvClient client, Path workDir, Supplier<List<Node.Gpu>> gpus, Duration stopGrace, Duration progressEvery) {
         this.client = client;
         this.store = new TaskStore(client);
+        this.secrets = new SecretEnv(client);
         this.workDir = workDir;
         this.gpus = gpus;
         this.stopGrace = stopGrace;
@@ -116,6 +118,22 @@ public final class Assignments implements AutoCloseable {
         return run != null ? Optional.of(run.dir()) : TaskDirs.latest(workDir, taskId);
     }
 
+    /**
+     * The secret values a task's log may hold: those its run here started with, and those its secrets have now (a
+     * finished task's run is gone, and an agent restarted since knows no other). Throws when the store cannot say:
+     * the log is not served unmasked.
+     */
+    public Set<String> secretsOf(String taskId) {
+        Set<String> values = new HashSet<>();
+        TaskRun run = runs.get(taskId);
+        if (run != null) {
+            values.addAll(run.secretValues());
+        }
+        client.get(Keys.task(taskId)).map(kv -> Json.read(kv.value(), Task.class))
+                .ifPresent(task -> values.addAll(secrets.currentValues(task.spec())));
+        return values;
+    }
+
     /** Whether a task runs here now. */
     public boolean isRunning(String taskId) {
         return runs.containsKey(taskId);
@@ -172,7 +190,8 @@ public final class Assignments implements AutoCloseable {
             store.update(id, assignment.attempt(), fence, t -> Lifecycle.fail(t, e.getMessage(), Instant.now()));
             return;
         }
-        TaskRun run = new TaskRun(assignment, fence, indexes, TaskDirs.of(workDir, id, assignment.attempt()), store, progressEvery);
+        TaskRun run = new TaskRun(assignment, fence, indexes, TaskDirs.of(workDir, id, assignment.attempt()), store, progressEvery,
+                secrets);
         try {
             TaskRun earlier = runs.get(id);
             if (earlier != null && earlier.attempt() != assignment.attempt()) {

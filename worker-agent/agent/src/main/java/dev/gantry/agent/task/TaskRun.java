@@ -6,8 +6,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
 
+import dev.gantry.agent.logs.SecretMask;
 import dev.gantry.agent.node.Fence;
 import dev.gantry.agent.progress.ProgressTail;
 import dev.gantry.agent.runner.Launch;
@@ -35,16 +37,21 @@ final class TaskRun {
     private final Path dir;
     private final TaskStore store;
     private final Duration progressEvery;
+    private final SecretEnv secrets;
+    /** The secret values the process was started with: masked in its log and in what the run writes. */
+    private volatile List<String> secretValues = List.of();
     private volatile TaskProcess process;
     private volatile boolean stopped;
 
-    TaskRun(Assignment assignment, Fence fence, List<Integer> gpuIndexes, Path dir, TaskStore store, Duration progressEvery) {
+    TaskRun(Assignment assignment, Fence fence, List<Integer> gpuIndexes, Path dir, TaskStore store, Duration progressEvery,
+            SecretEnv secrets) {
         this.assignment = assignment;
         this.fence = fence;
         this.gpuIndexes = gpuIndexes;
         this.dir = dir;
         this.store = store;
         this.progressEvery = progressEvery;
+        this.secrets = secrets;
     }
 
     String taskId() {
@@ -63,14 +70,29 @@ final class TaskRun {
         return dir;
     }
 
+    List<String> secretValues() {
+        return secretValues;
+    }
+
     /** Runs the task to its end; returns when the process has exited or the run was stopped. */
     void run(Task task) throws InterruptedException {
+        Map<String, String> secretEnv;
+        try {
+            secretEnv = secrets.read(task.spec());
+        } catch (SecretEnv.Missing | IllegalStateException e) {
+            // Deleted (or broken by hand) since the submission checked it: no retry brings it back, so the task fails.
+            String why = "cannot start: " + e.getMessage();
+            LOG.warning(task.id() + ": " + why);
+            write(t -> Lifecycle.fail(t, shorten(why), Instant.now()), "fail");
+            return;
+        }
+        secretValues = List.copyOf(secretEnv.values());
         if (!write(t -> Lifecycle.start(t, Instant.now()), "start")) {
             return;
         }
         TaskProcess started;
         try {
-            started = TaskProcess.start(Launch.of(task.spec(), gpuIndexes, dir.resolve("output")), dir);
+            started = TaskProcess.start(Launch.of(task.spec(), gpuIndexes, dir.resolve("output"), secretEnv), dir);
             Files.writeString(dir.resolve("pid"), String.valueOf(started.pid()));
         } catch (IOException | RuntimeException e) {
             String why = "could not start the process: " + e.getMessage();
@@ -104,7 +126,7 @@ final class TaskRun {
             return;
         }
         Progress last = tail.poll();
-        String why = code == 0 ? null : shorten("exited with code " + code + lastLine(started.stderr()));
+        String why = code == 0 ? null : shorten("exited with code " + code + SecretMask.of(secretValues).apply(lastLine(started.stderr())));
         LOG.info(() -> task.id() + " exited with " + code);
         write(t -> Lifecycle.finish(last == null ? t : Lifecycle.progress(t, last, Instant.now()), code, why, Instant.now()), "finish");
     }
