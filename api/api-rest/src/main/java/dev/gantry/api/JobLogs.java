@@ -50,6 +50,9 @@ public class JobLogs {
         URI uri = URI.create(node.agentUrl() + "/tasks/" + URLEncoder.encode(task.id(), StandardCharsets.UTF_8) + "/log?stream="
                 + stream + "&tail=" + tail + "&follow=" + follow);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET();
+        if (node.logToken() != null) {
+            request.header("Authorization", "Bearer " + node.logToken());
+        }
         if (!follow) {
             request.timeout(Duration.ofSeconds(10));
         }

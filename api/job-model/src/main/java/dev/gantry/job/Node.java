@@ -11,6 +11,8 @@ import java.util.Map;
  * @param simulated its GPUs were declared with {@code --simulate-gpus}, not discovered
  * @param agentUrl  where the agent serves its tasks' logs ({@code GET <agentUrl>/tasks/<id>/log}); null if it does not
  * @param notice    what the agent wants an operator to know, e.g. that it stopped its tasks after losing its lease
+ * @param logToken  the bearer token the agent's log server requires: read by the API's log relay from the store,
+ *                  never served by the API (so whoever may read {@code /nodes/} may read the logs, no one else)
  */
 public record Node(
         String id,
@@ -24,7 +26,8 @@ public record Node(
         Instant registeredAt,
         Instant updatedAt,
         String agentUrl,
-        String notice) {
+        String notice,
+        String logToken) {
 
     public Node {
         gpus = gpus == null ? List.of() : List.copyOf(gpus);
@@ -34,7 +37,7 @@ public record Node(
     /** A node that serves no logs and has nothing to report: test rigs and simulated nodes. */
     public Node(String id, String hostname, List<Gpu> gpus, boolean simulated, Integer cpus, Long memoryMiB,
             Map<String, String> labels, String agentVersion, Instant registeredAt, Instant updatedAt) {
-        this(id, hostname, gpus, simulated, cpus, memoryMiB, labels, agentVersion, registeredAt, updatedAt, null, null);
+        this(id, hostname, gpus, simulated, cpus, memoryMiB, labels, agentVersion, registeredAt, updatedAt, null, null, null);
     }
 
     /** One GPU as {@code nvidia-smi --query-gpu} reports it. */

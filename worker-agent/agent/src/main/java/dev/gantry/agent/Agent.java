@@ -132,7 +132,7 @@ public final class Agent implements AutoCloseable {
     private Node record() {
         Runtime runtime = Runtime.getRuntime();
         return new Node(config.nodeId(), hostname, gpus, probe.simulated(), runtime.availableProcessors(), memoryMiB(),
-                config.labels(), VERSION, startedAt, Instant.now(), agentUrl, notice);
+                config.labels(), VERSION, startedAt, Instant.now(), agentUrl, notice, logs.token());
     }
 
     private List<Node.Gpu> readGpus(List<Node.Gpu> otherwise) {

@@ -1,6 +1,7 @@
 package dev.gantry.api.access;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.gantry.api.ApiError;
 import dev.gantry.api.ApiException;
 import dev.gantry.job.Json;
 import jakarta.inject.Inject;
@@ -17,6 +18,10 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 import java.time.Instant;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * Who the caller is, and the console's login and logout: logging in checks a token and keeps it in an HttpOnly,
@@ -37,12 +42,17 @@ public class SessionResource {
     }
 
     @GET
+    @Operation(summary = "Who the caller is: the token's name and role, and whether the server requires tokens")
     public Session whoAmI(@Context SecurityContext security) {
         return Session.of(ApiCaller.of(security), tokens.required());
     }
 
     /** Body {@code {"token": "gantry_..."}}: 200 and the session cookie when the token is valid, 401 otherwise. */
     @POST
+    @Operation(summary = "The console's sign-in: checks a token and sets the HttpOnly session cookie that carries it")
+    @APIResponse(responseCode = "200", description = "signed in", content = @Content(schema = @Schema(implementation = Session.class)))
+    @APIResponse(responseCode = "401", description = "the token is missing, unknown, revoked or expired",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public Response login(String body, @Context UriInfo uri) {
         if (!tokens.required()) {
@@ -59,6 +69,8 @@ public class SessionResource {
     }
 
     @DELETE
+    @Operation(summary = "Signs out: clears the session cookie")
+    @APIResponse(responseCode = "204", description = "signed out")
     public Response logout(@Context UriInfo uri) {
         return Response.noContent().cookie(cookie("", uri, 0)).build();
     }

@@ -6,11 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,22 +83,7 @@ class AgentCredentialIT {
 
     @AfterAll
     static void stop() throws IOException {
-        if (agent != null) {
-            agent.close();
-        }
-        if (root != null) {
-            root.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (dir != null) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
-        }
+        Cleanup.closeAndDelete(dir, agent, root, cluster);
     }
 
     @Test

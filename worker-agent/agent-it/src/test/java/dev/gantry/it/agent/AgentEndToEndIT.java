@@ -1,5 +1,10 @@
 package dev.gantry.it.agent;
 
+import dev.gantry.job.Node;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -10,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,19 +74,7 @@ class AgentEndToEndIT {
     @AfterAll
     static void stop() throws IOException {
         agents.values().forEach(AgentProcess::close);
-        if (kv != null) {
-            kv.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (dir != null) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
-        }
+        Cleanup.closeAndDelete(dir, kv, cluster);
     }
 
     /** Both agents up and registered, whatever the previous test did to them. */
@@ -158,6 +150,17 @@ class AgentEndToEndIT {
         assertThat(done.reason()).isEqualTo("exited with code 3: RuntimeError: CUDA out of memory (test fixture told to fail)");
         assertThat(api.logs(id, "stream=stderr").body()).contains("RuntimeError");
         assertThat(api.logs(id, "stream=nonsense").statusCode()).isEqualTo(400);
+
+        // The agent serves logs only to whoever read its token in /nodes/ (the servers); the API never shows it.
+        Node node = Json.read(kv.get(Keys.node(done.node())).orElseThrow().value(), Node.class);
+        assertThat(node.logToken()).hasSizeGreaterThanOrEqualTo(43);
+        URI direct = URI.create(node.agentUrl() + "/tasks/" + id + "/log?stream=stderr");
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            assertThat(http.send(HttpRequest.newBuilder(direct).build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+            assertThat(http.send(HttpRequest.newBuilder(direct).header("Authorization", "Bearer " + node.logToken() + "x").build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+        }
+        assertThat(api.node(done.node()).toString()).doesNotContain(node.logToken());
     }
 
     @Test

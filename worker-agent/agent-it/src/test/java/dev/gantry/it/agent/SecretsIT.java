@@ -65,19 +65,7 @@ class SecretsIT {
 
     @AfterAll
     static void stop() throws IOException {
-        if (agent != null) {
-            agent.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (dir != null) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
-        }
+        Cleanup.closeAndDelete(dir, agent, cluster);
     }
 
     @Test

@@ -19,6 +19,9 @@ import java.util.function.Predicate;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
 
 import dev.gantry.agent.progress.ProgressTail;
 import dev.gantry.agent.task.TaskDirs;
@@ -28,7 +31,8 @@ import dev.gantry.agent.task.TaskDirs;
  * comes here): {@code GET /tasks/<id>/log?stream=stdout|stderr&tail=N&follow=true}. Follow streams what the
  * process appends, as {@code kubectl logs -f}, until the run ends and everything was sent, or the reader goes.
  * The task's secret values are masked in all it serves ({@link SecretMask}); when they cannot be read, it serves
- * nothing rather than an unmasked log.
+ * nothing rather than an unmasked log. Every request must carry {@code Authorization: Bearer <token>}: a random
+ * token made at start and published in the node's record, which only readers of {@code /nodes/} (the servers) see.
  */
 public final class LogServer implements AutoCloseable {
     static final int DEFAULT_TAIL = 200;
@@ -39,6 +43,7 @@ public final class LogServer implements AutoCloseable {
     private final Function<String, Optional<Path>> dirOf;
     private final Predicate<String> running;
     private final Function<String, Collection<String>> secretsOf;
+    private final String token = newToken();
 
     private LogServer(HttpServer server, Function<String, Optional<Path>> dirOf, Predicate<String> running,
             Function<String, Collection<String>> secretsOf) {
@@ -63,12 +68,34 @@ public final class LogServer implements AutoCloseable {
         return logs;
     }
 
+    /** What requests must send as {@code Authorization: Bearer}; changes with every start of the agent. */
+    public String token() {
+        return token;
+    }
+
+    private static String newToken() {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private boolean authorized(HttpExchange exchange) {
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        String expected = "Bearer " + token;
+        return header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
+    }
+
     public int port() {
         return server.getAddress().getPort();
     }
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            if (!authorized(exchange)) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"gantry-agent\"");
+                text(exchange, 401, "this agent serves logs to Gantry servers only: send the token of its node's record\n");
+                return;
+            }
             String[] parts = exchange.getRequestURI().getPath().split("/");
             if (!exchange.getRequestMethod().equals("GET") || parts.length != 4 || !parts[3].equals("log")) {
                 text(exchange, 404, "no such resource: GET /tasks/<id>/log\n");
