@@ -10,6 +10,7 @@ import dev.gantry.access.BearerToken;
 import dev.gantry.access.Role;
 import dev.gantry.it.cluster.Await;
 import dev.gantry.it.cluster.Cluster;
+import dev.gantry.it.cluster.GantryCli;
 import dev.gantry.it.cluster.Implementation;
 import dev.gantry.it.cluster.Member;
 import dev.gantry.job.Json;
@@ -58,9 +59,9 @@ class ApiAuthIT {
         cliDir = dir;
         for (String[] holder : new String[][] {{"vera", "viewer"}, {"bob", "submitter"}, {"carol", "submitter"}, {"olga", "operator"}}) {
             GantryCli.Run made = cli(Map.of(), "token", "create", "--name", holder[0], "--role", holder[1], "--endpoints", member.clientUrl());
-            assertThat(made.exit()).as(made.toString()).isZero();
-            assertThat(made.out().strip()).matches("gantry_[a-z0-9]{12}\\.[A-Za-z0-9_-]{43}");
-            TOKENS.put(holder[0], made.out().strip());
+            assertThat(made.exitCode()).as(made.toString()).isZero();
+            assertThat(made.stdout().strip()).matches("gantry_[a-z0-9]{12}\\.[A-Za-z0-9_-]{43}");
+            TOKENS.put(holder[0], made.stdout().strip());
         }
         for (String token : TOKENS.values()) { // the server learns tokens through its watch of /tokens/
             Await.until("the API to accept a new token", AWAIT,
@@ -98,15 +99,15 @@ class ApiAuthIT {
                 .filter(e -> e.contains("expired")), () -> member.logTail(20));
 
         GantryCli.Run made = cli(Map.of(), "token", "create", "--name", "temp", "--role", "admin", "--ttl", "1h", "--endpoints", member.clientUrl());
-        String temp = made.out().strip();
+        String temp = made.stdout().strip();
         Await.until("the new token to work", AWAIT, () -> Optional.of(send(request("/jobs", temp).GET())).filter(r -> r.statusCode() == 200),
                 () -> member.logTail(20));
         String id = BearerToken.parse(temp).orElseThrow().id();
         GantryCli.Run revoked = cli(Map.of(), "token", "revoke", id, "--endpoints", member.clientUrl());
-        assertThat(revoked.exit()).as(revoked.toString()).isZero();
+        assertThat(revoked.exitCode()).as(revoked.toString()).isZero();
         Await.until("the revoked token to be refused", AWAIT,
                 () -> Optional.of(send(request("/jobs", temp).GET())).filter(r -> r.statusCode() == 401), () -> member.logTail(20));
-        assertThat(cli(Map.of(), "token", "revoke", id, "--endpoints", member.clientUrl()).exit()).isEqualTo(1);
+        assertThat(cli(Map.of(), "token", "revoke", id, "--endpoints", member.clientUrl()).exitCode()).isEqualTo(1);
 
         assertThat(taskKeys()).isEqualTo(before);
         assertThat(send(HttpRequest.newBuilder(URI.create(member.httpUrl() + "/")).GET()).statusCode())
@@ -156,25 +157,25 @@ class ApiAuthIT {
     @Test
     void theCliSendsItsTokenAndListsTokensWithoutSecrets() throws Exception {
         GantryCli.Run without = cli(Map.of(), "job", "ls", "--server", member.httpUrl());
-        assertThat(without.exit()).isEqualTo(1);
-        assertThat(without.err()).contains("missing bearer token", "--token or set GANTRY_TOKEN");
+        assertThat(without.exitCode()).isEqualTo(1);
+        assertThat(without.stderr()).contains("missing bearer token", "--token or set GANTRY_TOKEN");
         GantryCli.Run withFlag = cli(Map.of(), "job", "submit", "--name", "cli-job", "--server", member.httpUrl(),
                 "--token", TOKENS.get("carol"), "-o", "json", "--", "true");
-        assertThat(withFlag.exit()).as(withFlag.toString()).isZero();
-        assertThat(Json.mapper().readTree(withFlag.out()).get("submittedBy").asText()).isEqualTo("carol");
+        assertThat(withFlag.exitCode()).as(withFlag.toString()).isZero();
+        assertThat(Json.mapper().readTree(withFlag.stdout()).get("submittedBy").asText()).isEqualTo("carol");
         GantryCli.Run withEnv = cli(Map.of("GANTRY_TOKEN", TOKENS.get("vera")), "job", "ls", "--server", member.httpUrl());
-        assertThat(withEnv.exit()).as(withEnv.toString()).isZero();
+        assertThat(withEnv.exitCode()).as(withEnv.toString()).isZero();
 
         GantryCli.Run list = cli(Map.of(), "token", "ls", "--endpoints", member.clientUrl());
-        assertThat(list.exit()).as(list.toString()).isZero();
-        assertThat(list.out()).contains("vera", "viewer", "bob", "submitter", "olga", "operator");
+        assertThat(list.exitCode()).as(list.toString()).isZero();
+        assertThat(list.stdout()).contains("vera", "viewer", "bob", "submitter", "olga", "operator");
         for (String token : TOKENS.values()) {
-            assertThat(list.out()).doesNotContain(token.substring(token.indexOf('.') + 1));
+            assertThat(list.stdout()).doesNotContain(token.substring(token.indexOf('.') + 1));
             assertThat(kv.list(Keys.TOKENS).kvs().toString()).doesNotContain(token.substring(token.indexOf('.') + 1));
         }
         GantryCli.Run badRole = cli(Map.of(), "token", "create", "--name", "x", "--role", "root", "--endpoints", member.clientUrl());
-        assertThat(badRole.exit()).isEqualTo(2);
-        assertThat(badRole.err()).contains("unknown role 'root'");
+        assertThat(badRole.exitCode()).isEqualTo(2);
+        assertThat(badRole.stderr()).contains("unknown role 'root'");
     }
 
     @Test

@@ -27,6 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.gantry.it.cluster.Await;
 import dev.gantry.it.cluster.Cluster;
+import dev.gantry.it.cluster.GantryCli;
 import dev.gantry.it.cluster.Implementation;
 import dev.gantry.it.cluster.Member;
 import dev.gantry.job.Assignment;
@@ -270,55 +271,55 @@ class JobsApiIT {
     void theCliSubmitsListsAndRefusesBadJobs() throws Exception {
         Path good = Files.writeString(dir.resolve("job.yaml"), "name: from-cli\ncommand: [echo, hi]\n");
         GantryCli.Run submitted = cli("job", "submit", "-f", good.toString());
-        assertThat(submitted.exit()).as(submitted.toString()).isZero();
-        assertThat(submitted.out()).matches("(?s)job from-cli-[0-9a-z]{5} submitted: PENDING.*");
+        assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
+        assertThat(submitted.stdout()).matches("(?s)job from-cli-[0-9a-z]{5} submitted: PENDING.*");
         GantryCli.Run listed = cli("job", "ls", "--name", "from-cli", "-o", "json");
-        assertThat(Json.mapper().readTree(listed.out()).get("items")).hasSize(1);
+        assertThat(Json.mapper().readTree(listed.stdout()).get("items")).hasSize(1);
 
         List<String> before = taskKeys();
         Path bad = Files.writeString(dir.resolve("bad.json"), "{\"name\": \"bad\", \"model\": \"m\", \"datasets\": [\"d\"], "
                 + "\"trainType\": \"sft\", \"resources\": {\"gpus\": -1}}");
         GantryCli.Run refused = cli("job", "submit", "-f", bad.toString());
-        assertThat(refused.exit()).as(refused.toString()).isEqualTo(1);
-        assertThat(refused.err()).contains("HTTP 400").contains("  trainType: must be one of lora, qlora, full")
+        assertThat(refused.exitCode()).as(refused.toString()).isEqualTo(1);
+        assertThat(refused.stderr()).contains("HTTP 400").contains("  trainType: must be one of lora, qlora, full")
                 .contains("  resources.gpus: must be between 0 and 64");
 
         Path malformed = Files.writeString(dir.resolve("malformed.json"), "{\"name\": ");
         GantryCli.Run syntax = cli("job", "submit", "-f", malformed.toString());
-        assertThat(syntax.exit()).isEqualTo(1);
-        assertThat(syntax.err()).contains("malformed JSON at line 1");
+        assertThat(syntax.exitCode()).isEqualTo(1);
+        assertThat(syntax.stderr()).contains("malformed JSON at line 1");
 
         Path unknown = Files.writeString(dir.resolve("unknown.yaml"), "name: x\ncommand: [x]\nretries: 2\n");
         GantryCli.Run unknownField = cli("job", "submit", "-f", unknown.toString());
-        assertThat(unknownField.exit()).isEqualTo(1);
-        assertThat(unknownField.err()).contains("unknown field 'retries'");
+        assertThat(unknownField.exitCode()).isEqualTo(1);
+        assertThat(unknownField.stderr()).contains("unknown field 'retries'");
 
         GantryCli.Run usage = cli("job", "submit", "--gpus", "two", "--name", "x");
-        assertThat(usage.exit()).isEqualTo(2);
-        assertThat(usage.err()).contains("--gpus must be an integer");
+        assertThat(usage.exitCode()).isEqualTo(2);
+        assertThat(usage.stderr()).contains("--gpus must be an integer");
         assertThat(taskKeys()).isEqualTo(before);
     }
 
     @Test
     void theCliReachesConfigNodesAndTheKv() throws Exception {
         GantryCli.Run set = cli("config", "set", "cli/limits", "{\"maxGpus\": 8}");
-        assertThat(set.exit()).as(set.toString()).isZero();
-        assertThat(Json.mapper().readTree(cli("config", "get", "cli/limits").out()).get("maxGpus").asInt()).isEqualTo(8);
+        assertThat(set.exitCode()).as(set.toString()).isZero();
+        assertThat(Json.mapper().readTree(cli("config", "get", "cli/limits").stdout()).get("maxGpus").asInt()).isEqualTo(8);
         GantryCli.Run badJson = cli("config", "set", "cli/limits", "{maxGpus");
-        assertThat(badJson.exit()).isEqualTo(1);
-        assertThat(badJson.err()).contains("malformed JSON");
+        assertThat(badJson.exitCode()).isEqualTo(1);
+        assertThat(badJson.stderr()).contains("malformed JSON");
 
         GantryCli.Run put = cli("kv", "put", "/cli-it/a", "1", "--endpoints", member.clientUrl());
-        assertThat(put.exit()).as(put.toString()).isZero();
+        assertThat(put.exitCode()).as(put.toString()).isZero();
         GantryCli.Run got = cli("kv", "get", "/cli-it/", "--prefix", "--endpoints", member.clientUrl());
-        assertThat(got.out()).isEqualTo("/cli-it/a\n1\n");
-        assertThat(cli("kv", "del", "/cli-it/", "--prefix", "--endpoints", member.clientUrl()).out().trim()).isEqualTo("1");
+        assertThat(got.stdout()).isEqualTo("/cli-it/a\n1\n");
+        assertThat(cli("kv", "del", "/cli-it/", "--prefix", "--endpoints", member.clientUrl()).stdout().trim()).isEqualTo("1");
         assertThat(kv.get("/cli-it/a")).isEmpty();
 
         GantryCli.Run nodes = cli("node", "ls");
-        assertThat(nodes.exit()).as(nodes.toString()).isZero();
-        assertThat(nodes.out()).startsWith("ID");
-        assertThat(cli("node", "get", "nobody").exit()).isEqualTo(1);
+        assertThat(nodes.exitCode()).as(nodes.toString()).isZero();
+        assertThat(nodes.stdout()).startsWith("ID");
+        assertThat(cli("node", "get", "nobody").exitCode()).isEqualTo(1);
     }
 
     // --- helpers

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +23,10 @@ import dev.gantry.it.cluster.Cluster;
 import dev.gantry.it.cluster.Etcdctl;
 import dev.gantry.it.cluster.GantryCli;
 import dev.gantry.it.cluster.Implementation;
+import dev.gantry.access.ApiToken;
+import dev.gantry.access.BearerToken;
+import dev.gantry.access.Role;
+import dev.gantry.job.Json;
 import dev.gantry.job.Keys;
 import dev.gantry.job.Task;
 import dev.gantry.job.TaskStatus;
@@ -50,6 +55,8 @@ class AgentCredentialIT {
     private static Etcdctl etcdctl;
     private static KvClient root;
     private static AgentProcess agent;
+    /** The REST API as a submitter: the server checks tokens from the store it reads as its job user. */
+    private static Api api;
 
     @BeforeAll
     static void start() throws IOException {
@@ -57,8 +64,8 @@ class AgentCredentialIT {
         rootPassword = Files.writeString(dir.resolve("root.password"), "root-pw\n");
         nodePassword = Files.writeString(dir.resolve("node.password"), "gpu-a-pw\n");
         Path jobsPassword = Files.writeString(dir.resolve("jobs.password"), "jobs-pw\n");
-        cluster = Cluster.start(Implementation.GANTRY, 1, List.of("--scheduler=on", "--agent=off", "--job-user=gantry-jobs",
-                "--job-password-file=" + jobsPassword));
+        cluster = Cluster.start(Implementation.GANTRY, 1, List.of("--scheduler=on", "--agent=off", "--api-auth=on",
+                "--job-user=gantry-jobs", "--job-password-file=" + jobsPassword));
         etcdctl = Etcdctl.of(cluster);
         ok(etcdctl.run("user", "add", "root:root-pw"));
         // the job layer's role as docs/operations.md gives it
@@ -79,6 +86,13 @@ class AgentCredentialIT {
         agent = AgentProcess.start(NODE, dir.resolve(NODE), cluster.endpoints(), "1xH100-80GB", 5, AgentProcess.installTrainer(dir),
                 List.of("--user", USER, "--password-file", nodePassword.toString()));
         Await.until(NODE + " registered", DEADLINE, () -> root.get(Keys.node(NODE)), AgentCredentialIT::logs);
+
+        BearerToken bearer = BearerToken.generate();
+        ApiToken token = bearer.record("ci", Role.SUBMITTER, Instant.now(), null);
+        root.put(token.key(), Json.write(token)); // as 'gantry token create --user root' writes it
+        api = new Api(cluster.members().get(0).httpUrl(), bearer.text());
+        Await.until("the API to accept the token", DEADLINE, () -> Optional.of(api.jobs()).filter(code -> code == 200),
+                AgentCredentialIT::logs);
     }
 
     @AfterAll
@@ -89,7 +103,6 @@ class AgentCredentialIT {
     @Test
     @Order(1)
     void anAgentWithOnlyItsNodesCredentialRunsAJobToSucceeded() {
-        Api api = new Api(cluster.members().get(0).httpUrl());
         String id = api.submit(Map.of("name", "with-credential", "model", "Qwen/Qwen2.5-0.5B-Instruct",
                 "datasets", List.of("AI-ModelScope/alpaca-gpt4-data-en#100"), "trainType", "lora",
                 "resources", Map.of("gpus", 1, "gpuModel", "H100"), "env", Map.of("FAKE_STEPS", "3", "FAKE_STEP_SECONDS", "0.2")));
@@ -97,6 +110,7 @@ class AgentCredentialIT {
                 AgentCredentialIT::logs);
         assertThat(done.status()).as(done.reason() + logs()).isEqualTo(TaskStatus.SUCCEEDED);
         assertThat(done.node()).isEqualTo(NODE);
+        assertThat(done.submittedBy()).isEqualTo("ci");
         assertThat(root.list(Keys.assignments(NODE)).kvs()).as("the agent deleted its assignment as the task ended").isEmpty();
     }
 

@@ -18,10 +18,17 @@ import dev.gantry.job.Task;
 /** The REST API of a server, as users reach it. */
 final class Api {
     private final String base;
+    /** Sent as a bearer token, for servers run with --api-auth on; null: none. */
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     Api(String httpUrl) {
+        this(httpUrl, null);
+    }
+
+    Api(String httpUrl, String token) {
         this.base = httpUrl + "/api/v1";
+        this.token = token;
     }
 
     /** Submits a job; returns its id. */
@@ -32,6 +39,11 @@ final class Api {
             throw new IllegalStateException("POST /jobs: " + response.statusCode() + " " + response.body());
         }
         return Json.read(response.body(), Task.class).id();
+    }
+
+    /** The status of {@code GET /jobs}: 200, or 401/503 while the server does not (yet) take this API's token. */
+    int jobs() {
+        return send(HttpRequest.newBuilder(URI.create(base + "/jobs")).GET()).statusCode();
     }
 
     Task job(String id) {
@@ -59,7 +71,7 @@ final class Api {
     /** A followed log, open: the caller reads it to its end. */
     InputStream follow(String id) {
         try {
-            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + id + "/logs?follow=true"))
+            HttpResponse<InputStream> response = http.send(authorized(HttpRequest.newBuilder(URI.create(base + "/jobs/" + id + "/logs?follow=true")))
                     .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() != 200) {
                 throw new IllegalStateException("follow " + id + ": " + response.statusCode());
@@ -85,9 +97,13 @@ final class Api {
         }
     }
 
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
+    }
+
     private HttpResponse<String> send(HttpRequest.Builder request) {
         try {
-            return http.send(request.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(authorized(request).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
