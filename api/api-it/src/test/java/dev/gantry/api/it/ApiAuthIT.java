@@ -9,9 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gantry.access.BearerToken;
 import dev.gantry.access.Role;
 import dev.gantry.it.cluster.Await;
-import dev.gantry.it.cluster.Cluster;
 import dev.gantry.it.cluster.GantryCli;
-import dev.gantry.it.cluster.Implementation;
 import dev.gantry.it.cluster.Member;
 import dev.gantry.job.Json;
 import dev.gantry.job.Keys;
@@ -41,7 +39,7 @@ class ApiAuthIT {
     private static final Duration AWAIT = Duration.ofSeconds(60);
     private static final String JOB = "{\"name\": \"auth-job\", \"command\": [\"true\"]}";
 
-    private static Cluster cluster;
+    private static ApiServer server;
     private static Member member;
     private static KvClient kv;
     private static Path cliDir;
@@ -53,9 +51,9 @@ class ApiAuthIT {
 
     @BeforeAll
     static void startServer() throws Exception {
-        cluster = Cluster.start(Implementation.GANTRY, 1, List.of("--api-auth", "on"));
-        member = cluster.members().getFirst();
-        kv = KvClient.connect(member.clientUrl());
+        server = ApiServer.start(List.of("--api-auth", "on"));
+        member = server.member;
+        kv = server.kv;
         cliDir = dir;
         for (String[] holder : new String[][] {{"vera", "viewer"}, {"bob", "submitter"}, {"carol", "submitter"}, {"olga", "operator"}}) {
             GantryCli.Run made = cli(Map.of(), "token", "create", "--name", holder[0], "--role", holder[1], "--endpoints", member.clientUrl());
@@ -71,11 +69,8 @@ class ApiAuthIT {
 
     @AfterAll
     static void stopServer() {
-        if (kv != null) {
-            kv.close();
-        }
-        if (cluster != null) {
-            cluster.close();
+        if (server != null) {
+            server.close();
         }
     }
 

@@ -26,9 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.gantry.it.cluster.Await;
-import dev.gantry.it.cluster.Cluster;
 import dev.gantry.it.cluster.GantryCli;
-import dev.gantry.it.cluster.Implementation;
 import dev.gantry.it.cluster.Member;
 import dev.gantry.job.Assignment;
 import dev.gantry.job.Json;
@@ -47,7 +45,7 @@ import dev.gantry.kv.client.KvClient;
 class JobsApiIT {
     private static final Duration AWAIT = Duration.ofSeconds(60);
 
-    private static Cluster cluster;
+    private static ApiServer server;
     private static Member member;
     private static KvClient kv;
 
@@ -56,20 +54,17 @@ class JobsApiIT {
 
     @BeforeAll
     static void startServer() {
-        cluster = Cluster.start(Implementation.GANTRY, 1);
-        member = cluster.members().getFirst();
-        kv = KvClient.connect(member.clientUrl());
+        server = ApiServer.start(List.of());
+        member = server.member;
+        kv = server.kv;
         Await.until("the REST API on " + member.httpUrl(), AWAIT,
                 () -> Optional.of(get("/cluster")).filter(r -> r.statusCode() == 200), () -> member.logTail(40));
     }
 
     @AfterAll
     static void stopServer() {
-        if (kv != null) {
-            kv.close();
-        }
-        if (cluster != null) {
-            cluster.close();
+        if (server != null) {
+            server.close();
         }
     }
 
