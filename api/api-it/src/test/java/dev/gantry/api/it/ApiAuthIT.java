@@ -18,6 +18,7 @@ import dev.gantry.kv.client.KvClient;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,6 +104,13 @@ class ApiAuthIT {
         Await.until("the revoked token to be refused", AWAIT,
                 () -> Optional.of(send(request("/jobs", temp).GET())).filter(r -> r.statusCode() == 401), () -> member.logTail(20));
         assertThat(cli(Map.of(), "token", "revoke", id, "--endpoints", member.clientUrl()).exitCode()).isEqualTo(1);
+        Await.until("an audit line for the revocation", AWAIT, () -> Optional.of(member.logTail(400))
+                .filter(log -> log.contains("API token " + id + " revoked (was temp's, role admin)")), () -> member.logTail(40));
+        String log = Files.readString(member.logFile());
+        assertThat(log).contains("API token " + id + " added: temp, role admin, expires ");
+        for (String token : List.of(temp, TOKENS.get("vera"), TOKENS.get("bob"), TOKENS.get("olga"))) {
+            assertThat(log).as("a token's secret in the server's log").doesNotContain(token.substring(token.indexOf('.') + 1));
+        }
 
         assertThat(taskKeys()).isEqualTo(before);
         assertThat(send(HttpRequest.newBuilder(URI.create(member.httpUrl() + "/")).GET()).statusCode())

@@ -71,7 +71,8 @@ public class TokenTable {
         if (stopped) {
             return;
         }
-        Informer<ApiToken> informer = new Informer<>(kv, Keys.TOKENS, value -> Json.read(value, ApiToken.class));
+        Informer<ApiToken> informer = new Informer<>(kv, Keys.TOKENS, value -> Json.read(value, ApiToken.class))
+                .addListener(this::logChange);
         try {
             tokens = informer.start();
             LOG.infof("API tokens loaded: %d", informer.entries().size());
@@ -81,6 +82,19 @@ public class TokenTable {
                 LOG.warnf("API tokens: reading %s failed %d times, retrying (%s)", Keys.TOKENS, attempt, e.getMessage());
             }
             timer.schedule(() -> load(attempt + 1), Math.min(RETRY_MAX.toMillis(), 250L * attempt), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** An audit line for every token made or revoked while the server runs (never its secret, which it does not have). */
+    private void logChange(String key, Informer.Entry<ApiToken> before, Informer.Entry<ApiToken> after) {
+        if (tokens == null) {
+            return; // the first listing: the tokens there were, counted once loaded
+        }
+        if (after != null && before == null) {
+            ApiToken t = after.value();
+            LOG.infof("API token %s added: %s, role %s%s", t.id(), t.name(), t.role().label(), t.expires() == null ? "" : ", expires " + t.expires());
+        } else if (after == null && before != null) {
+            LOG.infof("API token %s revoked (was %s's, role %s)", before.value().id(), before.value().name(), before.value().role().label());
         }
     }
 
