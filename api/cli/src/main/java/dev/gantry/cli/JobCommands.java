@@ -281,6 +281,7 @@ final class JobCommands extends Cli.Group {
                 new String[] {"Attempt", Output.text(t, "attempt") + " (maxRetries " + Output.text(spec, "maxRetries") + ")"},
                 new String[] {"Progress", progressText},
                 new String[] {"Exit code", Output.text(t, "exitCode")},
+                new String[] {"Submitted by", Output.text(t, "submittedBy")},
                 new String[] {"Created", Output.text(t, "createdAt")},
                 new String[] {"Scheduled", Output.text(t, "scheduledAt")},
                 new String[] {"Started", Output.text(t, "startedAt")},

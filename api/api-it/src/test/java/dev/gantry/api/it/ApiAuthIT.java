@@ -166,6 +166,9 @@ class ApiAuthIT {
                 "--token", TOKENS.get("carol"), "-o", "json", "--", "true");
         assertThat(withFlag.exitCode()).as(withFlag.toString()).isZero();
         assertThat(Json.mapper().readTree(withFlag.stdout()).get("submittedBy").asText()).isEqualTo("carol");
+        String cliJob = Json.mapper().readTree(withFlag.stdout()).get("id").asText();
+        GantryCli.Run shown = cli(Map.of("GANTRY_TOKEN", TOKENS.get("vera")), "job", "get", cliJob, "--server", member.httpUrl());
+        assertThat(shown.stdout()).containsPattern("Submitted by: +carol\n");
         GantryCli.Run withEnv = cli(Map.of("GANTRY_TOKEN", TOKENS.get("vera")), "job", "ls", "--server", member.httpUrl());
         assertThat(withEnv.exitCode()).as(withEnv.toString()).isZero();
 
