@@ -96,6 +96,8 @@ async function start() {
     return;
   }
   showSession(sessionElement, session, start);
+  // What the role may not do is not offered (the API refuses it anyway): see [data-needs] in console.css.
+  document.body.dataset.role = session.authRequired ? session.role : 'admin';
   route();
   live.connect();
 }

@@ -79,6 +79,12 @@ class ConsoleSignInIT {
         assertThat(page.locator("#session")).containsText("vera");
         assertThat(page.locator("#session")).containsText("viewer");
         assertThat(page.locator("#live-indicator")).hasAttribute("data-state", "open");
+        assertThat(page.locator("li[data-needs=submitter]")).isAttached();
+        assertThat(page.locator("li[data-needs=submitter]")).isHidden(); // a viewer is not offered "Submit job"
+        page.navigate("/#/config");
+        assertThat(page.locator("h1")).hasText("Config");
+        assertThat(page.locator("#config-save")).isAttached();
+        assertThat(page.locator("#config-save")).isHidden(); // nor saving config
         Cookie cookie = page.context().cookies().stream().filter(c -> c.name.equals("gantry_token")).findFirst().orElseThrow();
         Assertions.assertThat(cookie.httpOnly).isTrue();
         Assertions.assertThat((String) page.evaluate("document.cookie")).doesNotContain(vera.secret());

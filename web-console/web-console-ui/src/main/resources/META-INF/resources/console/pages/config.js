@@ -19,7 +19,7 @@ export function mount(root, {live}) {
   const valueInput = h('textarea', {id: 'config-value', name: 'value', rows: 4, placeholder: '{"binpack": true}', spellcheck: 'false',
     'aria-describedby': 'config-value-hint config-value-error'});
   const valueError = h('p', {class: 'field-error', id: 'config-value-error', hidden: true});
-  const addButton = h('button', {type: 'submit', class: 'primary', id: 'config-save'}, 'Save');
+  const addButton = h('button', {type: 'submit', class: 'primary', id: 'config-save', 'data-needs': 'operator'}, 'Save');
   const addForm = h('form', {novalidate: true, id: 'config-form', 'aria-labelledby': 'config-add-title'},
     h('div', {class: 'fields'},
       h('div', {class: 'field wide'}, h('label', {for: 'config-key'}, 'Key under /config/'), keyInput,
@@ -94,7 +94,7 @@ export function mount(root, {live}) {
           h('td', {class: 'mono'}, entry.key),
           h('td', {style: {width: '55%'}}, editing === entry.key ? valueEditor(entry) : h('pre', {class: 'config-value'}, JSON.stringify(entry.value, null, 2))),
           h('td', {class: 'num'}, number(entry.modRevision)),
-          h('td', {}, editing === entry.key ? null : h('button', {type: 'button', class: 'small', 'aria-label': `Edit ${entry.key}`, onclick: () => {
+          h('td', {}, editing === entry.key ? null : h('button', {type: 'button', class: 'small', 'data-needs': 'operator', 'aria-label': `Edit ${entry.key}`, onclick: () => {
             editing = entry.key;
             render();
           }}, 'Edit')))))));

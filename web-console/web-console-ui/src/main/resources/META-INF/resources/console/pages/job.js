@@ -112,7 +112,7 @@ export function mount(root, {args, live}) {
       h('div', {},
         h('h1', {}, task.spec.name, h('span', {id: 'job-status'}, statusBadge(task.status, true))),
         h('p', {class: 'subtitle mono'}, task.id)),
-      h('div', {class: 'actions'}, cancellable ? h('button', {type: 'button', class: 'danger', id: 'cancel-job', onclick: cancel}, 'Cancel job') : null)));
+      h('div', {class: 'actions'}, cancellable ? h('button', {type: 'button', class: 'danger', id: 'cancel-job', 'data-needs': 'submitter', onclick: cancel}, 'Cancel job') : null)));
     document.title = `${task.spec.name} · Gantry`;
     reasonBox.replaceChildren(task.reason ? h('p', {class: task.status === 'FAILED' ? 'error-box' : 'notice', id: 'job-reason'},
       task.status === 'PENDING' ? 'Waiting: ' : task.status === 'FAILED' ? 'Failed: ' : task.status === 'CANCELLED' ? 'Cancelled: ' : '', task.reason) : '');

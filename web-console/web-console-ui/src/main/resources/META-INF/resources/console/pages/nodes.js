@@ -105,11 +105,11 @@ export function mount(root, {params, live, replaceQuery}) {
     const age = node.updatedAt ? (Date.now() - Date.parse(node.updatedAt)) / 1000 : null;
     const actions = [];
     if (node.status === 'ready') {
-      actions.push(h('button', {type: 'button', class: 'small', onclick: () => act(node, 'cordon')}, 'Cordon'));
-      actions.push(h('button', {type: 'button', class: 'small', onclick: () => act(node, 'drain')}, 'Drain'));
+      actions.push(h('button', {type: 'button', class: 'small', 'data-needs': 'operator', onclick: () => act(node, 'cordon')}, 'Cordon'));
+      actions.push(h('button', {type: 'button', class: 'small', 'data-needs': 'operator', onclick: () => act(node, 'drain')}, 'Drain'));
     } else if (node.status === 'cordoned' || node.status === 'draining' || node.operatorState) {
-      actions.push(h('button', {type: 'button', class: 'small', onclick: () => act(node, 'uncordon')}, 'Uncordon'));
-      if (node.status === 'cordoned') actions.push(h('button', {type: 'button', class: 'small', onclick: () => act(node, 'drain')}, 'Drain'));
+      actions.push(h('button', {type: 'button', class: 'small', 'data-needs': 'operator', onclick: () => act(node, 'uncordon')}, 'Uncordon'));
+      if (node.status === 'cordoned') actions.push(h('button', {type: 'button', class: 'small', 'data-needs': 'operator', onclick: () => act(node, 'drain')}, 'Drain'));
     }
     const gpuCount = node.gpus ? node.gpus.length : 0;
     return h('article', {class: 'card node-card', 'data-node': node.id, 'data-key': node.id, 'data-status': node.status, 'aria-labelledby': `node-${node.id}`},

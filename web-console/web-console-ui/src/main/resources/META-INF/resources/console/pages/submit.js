@@ -173,7 +173,7 @@ export function mount(root, {navigate}) {
 
   // ---- the form ----
 
-  const submitButton = h('button', {type: 'submit', class: 'primary', id: 'submit-job'}, 'Submit job');
+  const submitButton = h('button', {type: 'submit', class: 'primary', id: 'submit-job', 'data-needs': 'submitter'}, 'Submit job');
   const form = h('form', {novalidate: true, id: 'job-form', 'aria-label': 'Job'},
     SECTIONS.map(s => h('fieldset', {},
       h('legend', {}, s.title),
