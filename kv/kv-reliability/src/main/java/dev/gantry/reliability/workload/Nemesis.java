@@ -130,14 +130,14 @@ public final class Nemesis implements Runnable {
 
     private void kill(Member member) {
         cluster.kill9(member);
-        hold(1000, 3000);
+        Waits.hold(1000, 3000);
         cluster.restart(member);
     }
 
     private void pause(Member member) {
         cluster.pause(member);
         try {
-            hold(2500, 4000);
+            Waits.hold(2500, 4000);
         } finally {
             cluster.resume(member);
         }
@@ -162,7 +162,7 @@ public final class Nemesis implements Runnable {
                                     ? Optional.of(true) : Optional.empty();
                         }, () -> cluster.logTails(20));
             }
-            hold(Math.max(0, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
+            Waits.quietly(Duration.ofMillis(Math.max(0, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()))));
         } finally {
             firewall.heal();
         }
@@ -212,19 +212,6 @@ public final class Nemesis implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return true;
-        }
-    }
-
-    /** How long a fault lasts: its duration, not a synchronisation. */
-    private static void hold(int minMillis, int maxMillis) {
-        hold(ThreadLocalRandom.current().nextInt(minMillis, maxMillis));
-    }
-
-    private static void hold(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.gantry.reliability.workload;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /** The waits of a run's own thread (the traffic period, its actors ending) that an interrupt still ends. */
@@ -18,6 +19,11 @@ public final class Waits {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Holds a fault for a random time in [minMillis, maxMillis): its length, not a synchronisation. */
+    public static void hold(int minMillis, int maxMillis) {
+        quietly(Duration.ofMillis(ThreadLocalRandom.current().nextInt(minMillis, maxMillis)));
     }
 
     /** Waits for an actor's thread to end, for two minutes at most. */

@@ -21,6 +21,7 @@ import dev.gantry.reliability.jobs.history.Outage;
 import dev.gantry.reliability.workload.Fault;
 import dev.gantry.reliability.workload.Firewall;
 import dev.gantry.reliability.workload.Nemesis;
+import dev.gantry.reliability.workload.Waits;
 
 /**
  * One fault at a time, every {@code interval} (± half), each healed before the next: half of them to the servers
@@ -93,7 +94,7 @@ final class JobNemesis implements Runnable {
         long from = System.nanoTime();
         agent.kill9();
         try {
-            hold(1000, 4000);
+            Waits.hold(1000, 4000);
         } finally {
             agent.launch();
             outages.add(new Outage(agent.node(), Outage.Kind.KILLED, from, System.nanoTime()));
@@ -112,7 +113,7 @@ final class JobNemesis implements Runnable {
             Await.until(agent.node() + " cut off, its lease expiring", Duration.ofSeconds(30),
                     () -> kv.get(Keys.node(agent.node())).isEmpty() ? Optional.of(true) : Optional.empty(),
                     () -> agent.logTail(20));
-            hold(Math.max(0, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
+            Waits.quietly(Duration.ofMillis(Math.max(0, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()))));
         } finally {
             firewall.heal();
             outages.add(new Outage(agent.node(), Outage.Kind.CUT_OFF, from, System.nanoTime()));
@@ -136,18 +137,5 @@ final class JobNemesis implements Runnable {
 
     List<Outage> outages() {
         return List.copyOf(outages);
-    }
-
-    /** How long a fault lasts: its duration, not a synchronisation. */
-    private static void hold(int minMillis, int maxMillis) {
-        hold(ThreadLocalRandom.current().nextInt(minMillis, maxMillis));
-    }
-
-    private static void hold(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
