@@ -21,9 +21,6 @@ final class OpenApiMarkdown {
 
     static String render(JsonNode api, String preface) {
         StringBuilder md = new StringBuilder(preface);
-        api.path("components").path("securitySchemes").fields().forEachRemaining(e -> md.append("Authentication (`")
-                .append(e.getKey()).append("`): HTTP `").append(e.getValue().path("scheme").asText()).append("`, ")
-                .append(e.getValue().path("description").asText()).append(".\n\n"));
         Map<String, JsonNode> paths = new TreeMap<>();
         api.path("paths").fields().forEachRemaining(e -> paths.put(e.getKey(), e.getValue()));
         md.append("| method and path | summary |\n|---|---|\n");
