@@ -23,13 +23,17 @@ import org.jboss.logging.Logger;
  * trap in other appenders). Here, when the follower has given the same answer several times in a row and Ratis
  * would still send from above it, the follower is believed: the leader resends from where the follower's log ends.
  * Resending entries a follower may already hold is always safe in Raft; it only costs bandwidth.
+ *
+ * <p>It also reports every reply to the member's {@link HeartbeatQuorum}, which confirms leadership for reads.
  */
 final class ConvergingLogAppender extends GrpcLogAppender {
     private static final Logger LOG = Logger.getLogger(ConvergingLogAppender.class);
     private final FollowerAnswers answers = new FollowerAnswers();
 
-    ConvergingLogAppender(RaftServer.Division server, LeaderState leaderState, FollowerInfo follower) {
-        super(server, leaderState, follower);
+    ConvergingLogAppender(RaftServer.Division server, LeaderState leaderState, FollowerInfo follower,
+                          HeartbeatQuorum quorum) {
+        super(server, quorum.observe(leaderState), follower);
+        quorum.register(this);
     }
 
     @Override
@@ -71,10 +75,14 @@ final class ConvergingLogAppender extends GrpcLogAppender {
 
         @Override
         public RpcFactory newFactory(Parameters parameters) {
+            HeartbeatQuorum quorum = parameters.get(HeartbeatQuorum.PARAMETER, HeartbeatQuorum.class);
             return new GrpcFactory(parameters) {
                 @Override
                 public LogAppender newLogAppender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
-                    return new ConvergingLogAppender(server, state, follower);
+                    if (quorum == null) {
+                        throw new IllegalStateException("the server's parameters carry no " + HeartbeatQuorum.PARAMETER);
+                    }
+                    return new ConvergingLogAppender(server, state, follower, quorum);
                 }
             };
         }

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.apache.ratis.thirdparty.io.grpc.CallOptions;
 import org.apache.ratis.thirdparty.io.grpc.ManagedChannel;
@@ -41,6 +42,8 @@ import dev.gantry.kv.api.raft.CommandBatch;
 import dev.gantry.kv.api.raft.CommandResult;
 import dev.gantry.kv.api.raft.KeepAliveBatch;
 import dev.gantry.kv.api.raft.KeepAliveTtls;
+import dev.gantry.kv.api.raft.ReadIndexRequest;
+import dev.gantry.kv.api.raft.ReadIndexResponse;
 import dev.gantry.kv.mvcc.EtcdException;
 
 /**
@@ -49,6 +52,7 @@ import dev.gantry.kv.mvcc.EtcdException;
  * throughput) several times larger than if each member proposed its own. The service runs on the Raft
  * peer port, inside Ratis's gRPC server; messages are our protobufs as plain bytes, since Ratis's gRPC is
  * shaded. Lease keep-alives and time-to-live queries travel the same way: only the leader runs lease clocks.
+ * So does a follower's question for the read index of a linearizable read: only the leader can confirm it leads.
  * So do the questions of a member joining the cluster: what the cluster is, and (to the leader) "admit me".
  * Any member answers a Ping, by which its peers measure their round-trip time to it ({@link PeerProber}).
  */
@@ -62,6 +66,7 @@ final class Forwarding implements AutoCloseable {
     private static final MethodDescriptor<byte[], byte[]> CLUSTER_INFO = method("ClusterInfo");
     private static final MethodDescriptor<byte[], byte[]> ADMIT = method("Admit");
     private static final MethodDescriptor<byte[], byte[]> PING = method("Ping");
+    private static final MethodDescriptor<byte[], byte[]> READ_INDEX = method("ReadIndex");
 
     /** What only the leader can answer about leases (their expiry clocks run there). */
     interface LeaderLeases {
@@ -92,6 +97,7 @@ final class Forwarding implements AutoCloseable {
      */
     static ServerServiceDefinition service(BooleanSupplier isLeader,
                                            Function<Command, CompletableFuture<CommandResult>> propose,
+                                           Supplier<CompletableFuture<Long>> readIndex,
                                            BooleanSupplier isLeaseLeader, LeaderLeases leases, Joining joining) {
         return ServerServiceDefinition.builder("gantry.Forwarding")
                 .addMethod(CLUSTER_INFO, anyMemberCall(ClusterInfoRequest.parser(),
@@ -100,6 +106,8 @@ final class Forwarding implements AutoCloseable {
                 .addMethod(KEEP_ALIVE, leaderCall(isLeaseLeader, KeepAliveBatch.parser(), leases::keepAlive))
                 .addMethod(TIME_TO_LIVE, leaderCall(isLeaseLeader, LeaseTimeToLiveRequest.parser(), leases::timeToLive))
                 .addMethod(PROPOSE, leaderCall(isLeader, CommandBatch.parser(), batch -> proposeAll(batch, propose)))
+                .addMethod(READ_INDEX, leaderCall(isLeader, ReadIndexRequest.parser(), request -> readIndex.get()
+                        .thenApply(index -> ReadIndexResponse.newBuilder().setReadIndex(index).build())))
                 .addMethod(PING, ServerCalls.asyncUnaryCall((byte[] request, StreamObserver<byte[]> response) -> {
                     response.onNext(request);
                     response.onCompleted();
@@ -153,6 +161,12 @@ final class Forwarding implements AutoCloseable {
     /** Sends an entry's commands to the leader at {@code address} (host:port of its Raft peer port). */
     CompletableFuture<BatchResult> forward(String address, CommandBatch batch) {
         return call(address, PROPOSE, batch, BatchResult.parser(), timeoutMs);
+    }
+
+    /** The read index of a linearizable read, from the leader at {@code address}. */
+    CompletableFuture<Long> readIndex(String address) {
+        return call(address, READ_INDEX, ReadIndexRequest.getDefaultInstance(), ReadIndexResponse.parser(), timeoutMs)
+                .thenApply(ReadIndexResponse::getReadIndex);
     }
 
     CompletableFuture<KeepAliveTtls> keepAlive(String address, KeepAliveBatch batch) {

@@ -194,9 +194,11 @@ public final class KvMember implements AutoCloseable {
         this.raftLogSyncs = RaftLogSyncs.of(selfPeerId);
         RaftProperties properties = RaftSettings.server(config);
         Parameters parameters = peerTls.parameters();
+        HeartbeatQuorum heartbeats = new HeartbeatQuorum(requestTimeoutMs);
+        parameters.put(HeartbeatQuorum.PARAMETER, heartbeats, HeartbeatQuorum.class);
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
                 ? builder.addService(Forwarding.service(() -> division().isLeader(), this::proposeOnLeader,
-                        lessor::isPrimary, localLeases, new JoiningMembers()))
+                        this::leaderReadIndex, lessor::isPrimary, localLeases, new JoiningMembers()))
                 : builder);
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeerId)
@@ -215,7 +217,8 @@ public final class KvMember implements AutoCloseable {
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(
                         (int) (requestTimeoutMs / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
-        this.raft = new RaftGateway(server, groupId, selfPeerId, client, PROPOSALS_IN_FLIGHT);
+        this.raft = new RaftGateway(server, groupId, selfPeerId, client, PROPOSALS_IN_FLIGHT, heartbeats,
+                stateMachine::leaderReady);
         this.proposer = new Proposer(this::submit, PROPOSALS_IN_FLIGHT);
         this.membershipThread = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-membership"));
         this.reconciler = new MembershipReconciler(() -> raftDivision().getRaftConf(),
@@ -224,7 +227,8 @@ public final class KvMember implements AutoCloseable {
                 RaftPeers::memberId, forwarding::ping, PEER_PROBE_DEADLINE_MS);
         this.keepAlives = new KeepAliveBatcher(forwarding::keepAlive);
         this.readIndexThread = Executors.newSingleThreadExecutor(new DaemonThreads("kv-read-index"));
-        this.readBarrier = new ReadBarrier(raft, readIndexThread);
+        this.readBarrier = new ReadBarrier(this::readIndex, stateMachine.appliedIndex(), readIndexThread,
+                requestTimeoutMs);
         this.readers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
                 new DaemonThreads("kv-read"));
         this.timer = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-timer"));
@@ -383,6 +387,29 @@ public final class KvMember implements AutoCloseable {
         }
         return forwarding.forward(peer.getAddress(), batch).exceptionallyCompose(e ->
                 Forwarding.isNotLeader(e) ? raft.proposeViaClient(batch) : CompletableFuture.failedFuture(e));
+    }
+
+    /** What the leader answers a follower's ReadIndex. */
+    private CompletableFuture<Long> leaderReadIndex() {
+        return raft.leaderReadIndex();
+    }
+
+    /**
+     * The read index of a linearizable read: this member's own when it leads, else the leader's, asked over the
+     * peer link (as etcd followers ask theirs). Fails at once when no leader is known.
+     */
+    private CompletableFuture<Long> readIndex() {
+        RaftServer.Division division = raftDivision();
+        if (division.getInfo().isLeader()) {
+            return leaderReadIndex();
+        }
+        RaftPeerId leader = division.getInfo().getLeaderId();
+        RaftPeer peer = leader == null ? null : division.getRaftConf().getPeer(leader);
+        if (peer == null) {
+            return CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception());
+        }
+        return forwarding.readIndex(peer.getAddress()).exceptionallyCompose(e -> CompletableFuture.failedFuture(
+                Forwarding.isNotLeader(e) ? EtcdError.LEADER_CHANGED.exception() : Forwarding.toEtcd(e)));
     }
 
     // ---- membership ----

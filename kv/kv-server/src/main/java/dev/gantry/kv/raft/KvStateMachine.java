@@ -50,9 +50,9 @@ import dev.gantry.kv.watch.WatchHub;
  *
  * <p>Contract with Ratis: {@link #applyTransaction} runs on Ratis's single updater thread in log order; each
  * entry is one Xodus transaction that also records the applied index, so entries Ratis replays after a
- * restart (everything after the last snapshot) are recognised and skipped. {@link #query} serves only as
- * the read-index barrier: once Ratis calls it, every entry up to the read index is committed in Xodus, and
- * the caller reads Xodus directly. A snapshot is a logical dump of the store in {@code sm/}; the live Xodus
+ * restart (everything after the last snapshot) are recognised and skipped. The {@link AppliedIndex} advances
+ * once an entry is committed in Xodus: linearizable reads wait there for their read index, then read Xodus
+ * directly (Ratis's own read path is not used, see {@link HeartbeatQuorum}). A snapshot is a logical dump of the store in {@code sm/}; the live Xodus
  * environment lives outside {@code sm/}, because installing a snapshot from the leader replaces that
  * directory.
  *
@@ -62,7 +62,7 @@ import dev.gantry.kv.watch.WatchHub;
  */
 public final class KvStateMachine extends BaseStateMachine {
     private static final Logger LOG = Logger.getLogger(KvStateMachine.class);
-    static final Message EMPTY = Message.valueOf("");
+    private static final Message EMPTY = Message.valueOf("");
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final MvccStore store;
@@ -71,6 +71,8 @@ public final class KvStateMachine extends BaseStateMachine {
     private final TokenTable tokens;
     private final long leaseExtensionNanos;
     private final java.util.concurrent.atomic.AtomicLong leaderChangesSeen = new java.util.concurrent.atomic.AtomicLong();
+    private final AppliedIndex appliedIndex = new AppliedIndex();
+    private volatile CompletableFuture<Void> leaderReady = new CompletableFuture<>();
 
     /** What one applied entry did: the replies, and what watchers, the lessor and the token table must hear of. */
     private record Applied(BatchResult result, List<Event> events, List<LeaseChange> leaseChanges,
@@ -161,36 +163,72 @@ public final class KvStateMachine extends BaseStateMachine {
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(applied.result().toByteArray())));
     }
 
+    /** What linearizable reads wait on: it advances with every entry applied, ours and Ratis's own alike. */
+    AppliedIndex appliedIndex() {
+        return appliedIndex;
+    }
+
+    @Override
+    protected boolean updateLastAppliedTermIndex(TermIndex newTermIndex) {
+        boolean updated = super.updateLastAppliedTermIndex(newTermIndex);
+        advanceAppliedIndex(newTermIndex);
+        return updated;
+    }
+
+    @Override
+    protected void setLastAppliedTermIndex(TermIndex termIndex) {
+        super.setLastAppliedTermIndex(termIndex);
+        advanceAppliedIndex(termIndex);
+    }
+
+    private void advanceAppliedIndex(TermIndex termIndex) {
+        if (appliedIndex != null) { // null while BaseStateMachine's constructor sets its initial index
+            appliedIndex.advance(termIndex.getIndex());
+        }
+    }
+
     // ---- leadership: only the leader runs lease clocks ----
+
+    /**
+     * Completes once this member leads and has applied the first entry of its term (Ratis's "leader ready"): only
+     * then does a new leader know its commit index. While it does not lead, it waits for the next time it does.
+     */
+    CompletableFuture<Void> leaderReady() {
+        return leaderReady;
+    }
 
     @Override
     public void notifyLeaderReady() {
         lessor.promote(leaseExtensionNanos);
+        leaderReady.complete(null);
     }
 
     @Override
     public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
         lessor.demote();
+        notLeading();
     }
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId self, RaftPeerId newLeader) {
         if (!self.getPeerId().equals(newLeader)) {
             lessor.demote();
+            notLeading();
         }
         if (newLeader != null) {
             leaderChangesSeen.incrementAndGet();
         }
     }
 
+    private void notLeading() {
+        if (leaderReady.isDone()) {
+            leaderReady = new CompletableFuture<>();
+        }
+    }
+
     /** etcd's {@code etcd_server_leader_changes_seen_total}: leaders this member has seen elected, the first included. */
     long leaderChangesSeen() {
         return leaderChangesSeen.get();
-    }
-
-    @Override
-    public CompletableFuture<Message> query(Message request) {
-        return CompletableFuture.completedFuture(EMPTY);
     }
 
     /** Runs on the updater thread with applying paused, so the dump matches the last applied index exactly. */

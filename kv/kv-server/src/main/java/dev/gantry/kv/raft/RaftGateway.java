@@ -6,6 +6,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
@@ -16,6 +17,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
@@ -23,13 +25,14 @@ import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.gantry.kv.api.raft.BatchResult;
 import dev.gantry.kv.api.raft.CommandBatch;
+import dev.gantry.kv.mvcc.EtcdError;
 
 /**
  * How this member hands requests to Raft. On the leader, entries are submitted to the local Ratis server
  * in-process; otherwise (no leader known, or leadership just moved) they go through the Ratis client, on a
  * small pool of sender threads using its blocking API — its asynchronous API orders all of a client's
  * requests in one sliding window, where one request failed on the client side stalls the rest.
- * Read-index requests always go to the local server, which asks the leader when it is a follower.
+ * Linearizable reads do not go through Ratis: the leader confirms its leadership itself ({@link #leaderReadIndex}).
  */
 final class RaftGateway implements AutoCloseable {
     private final RaftServer server;
@@ -39,9 +42,14 @@ final class RaftGateway implements AutoCloseable {
     private final ClientId localClient = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
     private final ExecutorService forwarders;
+    private final HeartbeatQuorum quorum;
+    private final Supplier<CompletableFuture<Void>> leaderReady;
 
-    RaftGateway(RaftServer server, RaftGroupId groupId, RaftPeerId self, RaftClient client, int forwarderThreads) {
+    RaftGateway(RaftServer server, RaftGroupId groupId, RaftPeerId self, RaftClient client, int forwarderThreads,
+                HeartbeatQuorum quorum, Supplier<CompletableFuture<Void>> leaderReady) {
         this.server = server;
+        this.quorum = quorum;
+        this.leaderReady = leaderReady;
         this.groupId = groupId;
         this.self = self;
         this.client = client;
@@ -60,16 +68,13 @@ final class RaftGateway implements AutoCloseable {
     }
 
     /**
-     * Proposes an entry only if this member still leads once a read-index round has confirmed it: for what only
-     * a leader may decide from its own state (expired leases), never forwarded.
+     * Proposes an entry only if this member still leads once a majority has confirmed it: for what only a leader
+     * may decide from its own state (expired leases), never forwarded.
      */
     CompletableFuture<BatchResult> proposeAsConfirmedLeader(CommandBatch batch) {
-        return readIndex().thenCompose(confirmed -> {
-            if (!confirmed.isSuccess()) {
-                throw RaftErrors.toEtcd(confirmed.getException());
-            }
-            return local(message(batch), RaftClientRequest.writeRequestType());
-        }).thenApply(RaftGateway::result);
+        return leaderReadIndex()
+                .thenCompose(confirmed -> local(message(batch), RaftClientRequest.writeRequestType()))
+                .thenApply(RaftGateway::result);
     }
 
     /**
@@ -95,9 +100,38 @@ final class RaftGateway implements AutoCloseable {
         }
     }
 
-    /** A read-index round: completes once this member has applied the leader's commit index of now. */
-    CompletableFuture<RaftClientReply> readIndex() {
-        return local(KvStateMachine.EMPTY, RaftClientRequest.readRequestType());
+    /**
+     * The read index of a linearizable read on this member, the leader (§6.4 of the Raft thesis): its commit index
+     * of now, once a majority has confirmed that it still leads ({@link HeartbeatQuorum}). A new leader first
+     * waits until it has applied an entry of its own term, before which it does not know its commit index. Fails
+     * with etcd's "leader changed" where this member does not lead.
+     */
+    CompletableFuture<Long> leaderReadIndex() {
+        return leaderReadIndex(true);
+    }
+
+    private CompletableFuture<Long> leaderReadIndex(boolean mayWaitUntilReady) {
+        RaftServer.Division division;
+        try {
+            division = server.getDivision(groupId);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        DivisionInfo info = division.getInfo();
+        long term = info.getCurrentTerm();
+        if (!info.isLeader()) {
+            return CompletableFuture.failedFuture(EtcdError.LEADER_CHANGED.exception());
+        }
+        if (!info.isLeaderReady()) {
+            return mayWaitUntilReady
+                    ? leaderReady.get().thenCompose(ready -> leaderReadIndex(false))
+                    : CompletableFuture.failedFuture(EtcdError.LEADER_CHANGED.exception());
+        }
+        long commitIndex = division.getRaftLog().getLastCommittedIndex();
+        if (info.getCurrentTerm() != term || !info.isLeader()) {
+            return CompletableFuture.failedFuture(EtcdError.LEADER_CHANGED.exception());
+        }
+        return quorum.confirm(division, term).thenApply(confirmed -> commitIndex);
     }
 
     private CompletableFuture<RaftClientReply> local(Message message, RaftClientRequest.Type type) {

@@ -37,8 +37,8 @@ final class RaftSettings {
         RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(election * 3 / 2, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(Math.max(3000, 2 * election), TimeUnit.MILLISECONDS));
 
-        // ReadIndex on every member, so followers serve linearizable reads too; no clock-based leader lease.
-        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        // No Read.Option: linearizable reads do not go through Ratis (its read-index can skip confirming that the
+        // leader still leads, see HeartbeatQuorum); every member serves them by our own read-index.
 
         // Snapshots keep the log bounded; a member that fell further behind than the preserved tail gets one.
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
