@@ -30,6 +30,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * One client process: random gets, puts, deletes and CAS transactions on a few keys, each recorded with its
@@ -42,14 +43,15 @@ public final class RegisterClient implements Runnable {
     private final int process;
     private final Cluster cluster;
     private final History history;
-    private final List<String> keys;
+    /** The keys to work on now. */
+    private final Supplier<List<String>> keys;
     private final Duration timeout;
     private final BooleanSupplier stopped;
     /** The last value this client saw per key: what its CASes expect. */
     private final Map<String, String> lastSeen = new HashMap<>();
     private int counter;
 
-    public RegisterClient(int process, Cluster cluster, History history, List<String> keys, Duration timeout,
+    public RegisterClient(int process, Cluster cluster, History history, Supplier<List<String>> keys, Duration timeout,
             BooleanSupplier stopped) {
         this.process = process;
         this.cluster = cluster;
@@ -63,7 +65,8 @@ public final class RegisterClient implements Runnable {
     public void run() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         while (!stopped.getAsBoolean()) {
-            String key = keys.get(random.nextInt(keys.size()));
+            List<String> now = keys.get();
+            String key = now.get(random.nextInt(now.size()));
             int dice = random.nextInt(100);
             OpType type = dice < 40 ? OpType.GET : dice < 65 ? OpType.PUT : dice < 75 ? OpType.DELETE : OpType.CAS;
             Optional<Member> member = Members.anyRunning(cluster);

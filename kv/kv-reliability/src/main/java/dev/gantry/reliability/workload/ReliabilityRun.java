@@ -42,7 +42,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 
 /**
  * One reliability run on a started cluster: clients, watchers, lease holders and a revision monitor run for
@@ -57,7 +56,10 @@ public final class ReliabilityRun {
     private final String leasePrefix = "/rel/" + run + "/lease/";
     private static final Duration CONVERGE = Duration.ofSeconds(90);
 
-    /** How many of each, how long, which faults. */
+    /**
+     * How many of each, how long, which faults. The clients work on {@code keys} keys at a time, a fresh set every
+     * {@link #KEY_PERIOD} ({@link KeyGenerations}).
+     */
     public record Settings(Duration traffic, int clients, int keys, int watchers, int leaseClients,
             Duration faultInterval, Set<Fault> faults, Duration requestTimeout) {
         public static Settings ci(Duration traffic, Set<Fault> faults) {
@@ -66,6 +68,9 @@ public final class ReliabilityRun {
             return new Settings(traffic, 6, 24, 2, 2, Duration.ofSeconds(4), faults, Duration.ofSeconds(2));
         }
     }
+
+    /** As long as a CI-sized run, whose per-key histories the checker decides in seconds. */
+    static final Duration KEY_PERIOD = Duration.ofSeconds(75);
 
     private final Cluster cluster;
     private final Settings settings;
@@ -84,7 +89,7 @@ public final class ReliabilityRun {
     }
 
     public Report execute() {
-        List<String> keys = IntStream.range(0, settings.keys()).mapToObj(i -> registers + "k" + i).toList();
+        KeyGenerations keys = new KeyGenerations(registers, settings.keys(), KEY_PERIOD);
         List<Thread> threads = new ArrayList<>();
         long base = currentRevision();
         for (int i = 0; i < settings.watchers(); i++) {
@@ -92,8 +97,8 @@ public final class ReliabilityRun {
         }
         List<Thread> traffic = new ArrayList<>();
         for (int i = 0; i < settings.clients(); i++) {
-            traffic.add(Thread.ofPlatform().name("client-" + i).start(new RegisterClient(i, cluster, history, keys,
-                    settings.requestTimeout(), () -> trafficStopped)));
+            traffic.add(Thread.ofPlatform().name("client-" + i).start(new RegisterClient(i, cluster, history,
+                    keys::current, settings.requestTimeout(), () -> trafficStopped)));
         }
         for (int i = 0; i < settings.leaseClients(); i++) {
             traffic.add(Thread.ofPlatform().name("lease-" + i).start(new LeaseClient(i, cluster, leasePrefix,
@@ -118,7 +123,7 @@ public final class ReliabilityRun {
             nemesis.failure().ifPresent(t -> {
                 throw new IllegalStateException("the nemesis failed to inject or heal a fault", t);
             });
-            List<Anomaly> anomalies = checkAfterHealing(base, keys, monitor);
+            List<Anomaly> anomalies = checkAfterHealing(base, keys.all(), monitor);
             return new Report(cluster.implementation().toString(), cluster.members().size(), trafficSeconds,
                     history.count(Outcome.OK), history.count(Outcome.FAIL), history.count(Outcome.UNKNOWN),
                     nemesis.injected(), watchers.size(),
@@ -147,7 +152,7 @@ public final class ReliabilityRun {
         List<Anomaly> anomalies = new ArrayList<>();
         Member leader = cluster.leader();
         // The final state, read linearizably and checked with the rest; then a sentinel write every watcher must reach.
-        RegisterClient finalReader = new RegisterClient(1000, cluster, history, List.of(), settings.requestTimeout(),
+        RegisterClient finalReader = new RegisterClient(1000, cluster, history, List::of, settings.requestTimeout(),
                 () -> true);
         for (String key : keys) {
             Await.until("a final read of " + key, CONVERGE, () -> {

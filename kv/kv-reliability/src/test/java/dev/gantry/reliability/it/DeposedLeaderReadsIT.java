@@ -36,7 +36,7 @@ class DeposedLeaderReadsIT {
     private record Read(long startNanos, long endNanos, long revision) {
     }
 
-    private record Write(long ackNanos, long revision) {
+    private record Write(long sentNanos, long ackNanos, long revision) {
     }
 
     @Test
@@ -82,8 +82,9 @@ class DeposedLeaderReadsIT {
                             continue;
                         }
                         try {
+                            long sent = System.nanoTime();
                             long revision = put(via, "during-" + cycle + "-" + n++);
-                            writes.add(new Write(System.nanoTime(), revision));
+                            writes.add(new Write(sent, System.nanoTime(), revision));
                         } catch (StatusRuntimeException e) {
                             // no leader yet on this side
                         }
@@ -112,9 +113,12 @@ class DeposedLeaderReadsIT {
                     }
                 }
                 System.out.printf("deposed leader reads, cycle %d: %s cut off; %d reads answered, %d writes "
-                        + "acknowledged by the others (the first %s ms after the cut), %d stale%n", cycle, leader.name(),
-                        reads.size(), writes.size(), writes.isEmpty() ? "-"
-                                : TimeUnit.NANOSECONDS.toMillis(writes.getFirst().ackNanos() - cutAt), staleThisCycle);
+                        + "acknowledged by the others (the first %s ms after the cut, median put %s ms), %d stale%n",
+                        cycle, leader.name(), reads.size(), writes.size(), writes.isEmpty() ? "-"
+                                : TimeUnit.NANOSECONDS.toMillis(writes.getFirst().ackNanos() - cutAt),
+                        writes.isEmpty() ? "-" : String.format("%.1f", writes.stream()
+                                .mapToLong(w -> w.ackNanos() - w.sentNanos()).sorted().toArray()[writes.size() / 2] / 1e6),
+                        staleThisCycle);
                 Await.until("all members agreeing on a leader again", Duration.ofSeconds(30),
                         () -> Optional.ofNullable(cluster.leader()), () -> "");
             }

@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * (DeposedLeaderReadsIT, and the anomaly ReliabilityIT found; docs/reliability.md).
  *
  * <p>Every log appender ({@link ConvergingLogAppender}) registers here and reports each reply it receives through
- * the {@link #observe observed} leader state it was built with.
+ * the {@link #observe observed} leader state it was built with. Should a Ratis upgrade stop passing replies there,
+ * rounds time out: reads fail, they never go stale.
  */
 final class HeartbeatQuorum {
     /** The key under which the server's {@code Parameters} carry this member's quorum to its log appenders. */
