@@ -2,7 +2,7 @@ package dev.gantry.reliability.workload;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 /**
@@ -16,7 +16,7 @@ final class KeyGenerations {
     private final int keysPerGeneration;
     private final long periodNanos;
     private final long start = System.nanoTime();
-    private final List<List<String>> generations = new CopyOnWriteArrayList<>();
+    private final AtomicInteger latest = new AtomicInteger();
 
     KeyGenerations(String prefix, int keysPerGeneration, Duration period) {
         this.prefix = prefix;
@@ -27,17 +27,16 @@ final class KeyGenerations {
     /** The keys of the current period. */
     List<String> current() {
         int generation = (int) ((System.nanoTime() - start) / periodNanos);
-        synchronized (generations) {
-            while (generations.size() <= generation) {
-                int g = generations.size();
-                generations.add(IntStream.range(0, keysPerGeneration).mapToObj(i -> prefix + "g" + g + "-k" + i).toList());
-            }
-        }
-        return generations.get(generation);
+        latest.accumulateAndGet(generation, Math::max);
+        return keys(generation);
     }
 
     /** Every key handed out so far. */
     List<String> all() {
-        return generations.stream().flatMap(List::stream).toList();
+        return IntStream.rangeClosed(0, latest.get()).boxed().flatMap(g -> keys(g).stream()).toList();
+    }
+
+    private List<String> keys(int generation) {
+        return IntStream.range(0, keysPerGeneration).mapToObj(i -> prefix + "g" + generation + "-k" + i).toList();
     }
 }

@@ -162,7 +162,7 @@ public final class Nemesis implements Runnable {
                                     ? Optional.of(true) : Optional.empty();
                         }, () -> cluster.logTails(20));
             }
-            Waits.quietly(Duration.ofMillis(Math.max(0, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()))));
+            Waits.holdUntil(until);
         } finally {
             firewall.heal();
         }

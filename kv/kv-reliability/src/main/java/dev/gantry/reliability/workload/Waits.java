@@ -26,6 +26,11 @@ public final class Waits {
         quietly(Duration.ofMillis(ThreadLocalRandom.current().nextInt(minMillis, maxMillis)));
     }
 
+    /** Holds a fault until {@code deadlineNanos} ({@link System#nanoTime()}), when it must last at least that long. */
+    public static void holdUntil(long deadlineNanos) {
+        quietly(Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())));
+    }
+
     /** Waits for an actor's thread to end, for two minutes at most. */
     public static void join(Thread thread) {
         try {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -376,17 +377,20 @@ public final class KvMember implements AutoCloseable {
      * failure is reported, never retried, since the leader may have proposed it.
      */
     private CompletableFuture<BatchResult> submit(CommandBatch batch) {
-        RaftServer.Division division = raftDivision();
-        if (division.getInfo().isLeader()) {
+        if (raftDivision().getInfo().isLeader()) {
             return raft.proposeLocally(batch);
         }
+        return leaderAddress().map(leader -> forwarding.forward(leader, batch).exceptionallyCompose(e ->
+                        Forwarding.isNotLeader(e) ? raft.proposeViaClient(batch) : CompletableFuture.failedFuture(e)))
+                .orElseGet(() -> raft.proposeViaClient(batch));
+    }
+
+    /** The peer address of the leader this member knows of, when that is another member. */
+    private Optional<String> leaderAddress() {
+        RaftServer.Division division = raftDivision();
         RaftPeerId leader = division.getInfo().getLeaderId();
-        RaftPeer peer = leader == null ? null : division.getRaftConf().getPeer(leader);
-        if (peer == null) {
-            return raft.proposeViaClient(batch);
-        }
-        return forwarding.forward(peer.getAddress(), batch).exceptionallyCompose(e ->
-                Forwarding.isNotLeader(e) ? raft.proposeViaClient(batch) : CompletableFuture.failedFuture(e));
+        return Optional.ofNullable(leader == null || leader.equals(selfPeerId) ? null
+                : division.getRaftConf().getPeer(leader)).map(RaftPeer::getAddress);
     }
 
     /** What the leader answers a follower's ReadIndex. */
@@ -399,17 +403,13 @@ public final class KvMember implements AutoCloseable {
      * peer link (as etcd followers ask theirs). Fails at once when no leader is known.
      */
     private CompletableFuture<Long> readIndex() {
-        RaftServer.Division division = raftDivision();
-        if (division.getInfo().isLeader()) {
+        if (raftDivision().getInfo().isLeader()) {
             return leaderReadIndex();
         }
-        RaftPeerId leader = division.getInfo().getLeaderId();
-        RaftPeer peer = leader == null ? null : division.getRaftConf().getPeer(leader);
-        if (peer == null) {
-            return CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception());
-        }
-        return forwarding.readIndex(peer.getAddress()).exceptionallyCompose(e -> CompletableFuture.failedFuture(
-                Forwarding.isNotLeader(e) ? EtcdError.LEADER_CHANGED.exception() : Forwarding.toEtcd(e)));
+        return leaderAddress().map(leader -> forwarding.readIndex(leader).exceptionallyCompose(e ->
+                        CompletableFuture.<Long>failedFuture(Forwarding.isNotLeader(e)
+                                ? EtcdError.LEADER_CHANGED.exception() : Forwarding.toEtcd(e))))
+                .orElseGet(() -> CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception()));
     }
 
     // ---- membership ----
@@ -677,12 +677,8 @@ public final class KvMember implements AutoCloseable {
         if (lessor.isPrimary()) {
             attempt = local.apply(request);
         } else {
-            RaftPeerId leader = division().getLeaderId();
-            RaftPeer peer = leader == null || leader.equals(selfPeerId)
-                    ? null : raftDivision().getRaftConf().getPeer(leader);
-            attempt = peer == null
-                    ? CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception())
-                    : remote.apply(peer.getAddress(), request);
+            attempt = leaderAddress().map(leader -> remote.apply(leader, request))
+                    .orElseGet(() -> CompletableFuture.failedFuture(EtcdError.NO_LEADER.exception()));
         }
         return attempt.exceptionallyCompose(e -> {
             EtcdException etcd = Forwarding.toEtcd(e);

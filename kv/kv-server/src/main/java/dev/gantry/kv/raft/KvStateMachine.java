@@ -52,9 +52,9 @@ import dev.gantry.kv.watch.WatchHub;
  * entry is one Xodus transaction that also records the applied index, so entries Ratis replays after a
  * restart (everything after the last snapshot) are recognised and skipped. The {@link AppliedIndex} advances
  * once an entry is committed in Xodus: linearizable reads wait there for their read index, then read Xodus
- * directly (Ratis's own read path is not used, see {@link HeartbeatQuorum}). A snapshot is a logical dump of the store in {@code sm/}; the live Xodus
- * environment lives outside {@code sm/}, because installing a snapshot from the leader replaces that
- * directory.
+ * directly (Ratis's own read path is not used, see {@link HeartbeatQuorum}). A snapshot is a logical dump of
+ * the store in {@code sm/}; the live Xodus environment lives outside {@code sm/}, because installing a snapshot
+ * from the leader replaces that directory.
  *
  * <p>After each entry commits, its events go to the {@link WatchHub}, its lease grants and revokes to the
  * {@link Lessor}, and the tokens it issued or revoked to the {@link TokenTable}; leadership changes promote and

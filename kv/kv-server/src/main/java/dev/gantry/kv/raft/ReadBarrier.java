@@ -26,9 +26,9 @@ final class ReadBarrier {
     /** A round that has not completed after {@code timeoutMs} fails (and the next one starts). */
     ReadBarrier(Supplier<CompletableFuture<Long>> readIndex, AppliedIndex applied, Executor executor, long timeoutMs) {
         this.readIndex = readIndex;
-        this.timeoutMs = timeoutMs;
         this.applied = applied;
         this.executor = executor;
+        this.timeoutMs = timeoutMs;
     }
 
     CompletableFuture<Void> await() {

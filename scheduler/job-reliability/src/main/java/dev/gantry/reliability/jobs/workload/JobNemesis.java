@@ -113,7 +113,7 @@ final class JobNemesis implements Runnable {
             Await.until(agent.node() + " cut off, its lease expiring", Duration.ofSeconds(30),
                     () -> kv.get(Keys.node(agent.node())).isEmpty() ? Optional.of(true) : Optional.empty(),
                     () -> agent.logTail(20));
-            Waits.quietly(Duration.ofMillis(Math.max(0, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()))));
+            Waits.holdUntil(until);
         } finally {
             firewall.heal();
             outages.add(new Outage(agent.node(), Outage.Kind.CUT_OFF, from, System.nanoTime()));
