@@ -1,12 +1,19 @@
 package dev.gantry.it.cluster;
 
+import com.google.protobuf.ByteString;
 import dev.gantry.it.cluster.Etcdctl.Result;
+import dev.gantry.kv.api.etcd.KVGrpc;
+import dev.gantry.kv.api.etcd.PutRequest;
+import dev.gantry.kv.api.etcd.RangeRequest;
+import dev.gantry.kv.api.etcd.RangeResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -62,6 +69,32 @@ class ClusterIT extends SharedClusterTest {
         // etcdctl prints its prompts ("compares:", ...) to stdout too, then the outcome and each response.
         assertThat(txn.stdout()).endsWith("SUCCESS\n\nOK\n");
         assertThat(valueOn(cluster.leader(), "/cluster-it/txn-result")).isEqualTo("then");
+    }
+
+    /**
+     * etcd answers a write only once the member that took it has applied it: the client's next serializable read
+     * there sees it. Through a follower the write is committed by the leader first, so a follower that answered on
+     * the leader's word alone would often be a few milliseconds behind its own acknowledgement.
+     */
+    @Test
+    void aFollowerReadsItsOwnAcknowledgedWritesLocally() {
+        Member leader = cluster.leader();
+        Member follower = cluster.members().stream().filter(member -> member != leader).findFirst().orElseThrow();
+        KVGrpc.KVBlockingStub kv = KVGrpc.newBlockingStub(follower.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+        ByteString key = ByteString.copyFromUtf8("/cluster-it/read-your-writes");
+        List<String> behind = new ArrayList<>();
+
+        for (int i = 0; i < 300; i++) {
+            ByteString value = ByteString.copyFromUtf8(Integer.toString(i));
+            long revision = kv.put(PutRequest.newBuilder().setKey(key).setValue(value).build()).getHeader().getRevision();
+            RangeResponse read = kv.range(RangeRequest.newBuilder().setKey(key).setSerializable(true).build());
+            if (read.getKvsCount() != 1 || !read.getKvs(0).getValue().equals(value)) {
+                behind.add("put " + i + " at revision " + revision + ", read back at revision "
+                        + read.getHeader().getRevision() + ": " + read.getKvsList());
+            }
+        }
+
+        assertThat(behind).as("serializable reads on %s right after its own acknowledged puts", follower).isEmpty();
     }
 
     @Test

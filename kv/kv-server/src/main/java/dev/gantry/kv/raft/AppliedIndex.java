@@ -8,8 +8,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The index of the last Raft entry whose effects are committed in the store, and who waits for it to reach an
- * index: a linearizable read waits here for its read index. The state machine advances it only after the store
- * holds the entry (or a restored snapshot that includes it), so a reader let through reads everything up to it.
+ * index: a linearizable read waits here for its read index, a write acknowledged by a follower for the leader's
+ * applied index. The state machine advances it only after the store holds the entry (or a restored snapshot that
+ * includes it), so a reader let through reads everything up to it.
  */
 final class AppliedIndex {
     private long index = -1;

@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.apache.ratis.thirdparty.io.grpc.CallOptions;
@@ -97,6 +98,7 @@ final class Forwarding implements AutoCloseable {
      */
     static ServerServiceDefinition service(BooleanSupplier isLeader,
                                            Function<Command, CompletableFuture<CommandResult>> propose,
+                                           LongSupplier appliedIndex,
                                            Supplier<CompletableFuture<Long>> readIndex,
                                            BooleanSupplier isLeaseLeader, LeaderLeases leases, Joining joining) {
         return ServerServiceDefinition.builder("gantry.Forwarding")
@@ -105,7 +107,7 @@ final class Forwarding implements AutoCloseable {
                 .addMethod(ADMIT, leaderCall(isLeader, AdmitRequest.parser(), joining::admit))
                 .addMethod(KEEP_ALIVE, leaderCall(isLeaseLeader, KeepAliveBatch.parser(), leases::keepAlive))
                 .addMethod(TIME_TO_LIVE, leaderCall(isLeaseLeader, LeaseTimeToLiveRequest.parser(), leases::timeToLive))
-                .addMethod(PROPOSE, leaderCall(isLeader, CommandBatch.parser(), batch -> proposeAll(batch, propose)))
+                .addMethod(PROPOSE, leaderCall(isLeader, CommandBatch.parser(), batch -> proposeAll(batch, propose, appliedIndex)))
                 .addMethod(READ_INDEX, leaderCall(isLeader, ReadIndexRequest.parser(), request -> readIndex.get()
                         .thenApply(index -> ReadIndexResponse.newBuilder().setReadIndex(index).build())))
                 .addMethod(PING, ServerCalls.asyncUnaryCall((byte[] request, StreamObserver<byte[]> response) -> {
@@ -115,11 +117,16 @@ final class Forwarding implements AutoCloseable {
                 .build();
     }
 
+    /**
+     * Proposes a follower's commands, which may land in different entries of the leader's; the reply carries the
+     * leader's applied index once all are applied, at or above all of them, for the follower to wait for.
+     */
     private static CompletableFuture<BatchResult> proposeAll(CommandBatch batch,
-                                                             Function<Command, CompletableFuture<CommandResult>> propose) {
+                                                             Function<Command, CompletableFuture<CommandResult>> propose,
+                                                             LongSupplier appliedIndex) {
         List<CompletableFuture<CommandResult>> results = batch.getCommandsList().stream().map(propose).toList();
         return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
-            BatchResult.Builder out = BatchResult.newBuilder();
+            BatchResult.Builder out = BatchResult.newBuilder().setAppliedIndex(appliedIndex.getAsLong());
             results.forEach(r -> out.addResults(r.join()));
             return out.build();
         });

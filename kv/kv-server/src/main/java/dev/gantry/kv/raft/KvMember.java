@@ -199,7 +199,7 @@ public final class KvMember implements AutoCloseable {
         parameters.put(HeartbeatQuorum.PARAMETER, heartbeats, HeartbeatQuorum.class);
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
                 ? builder.addService(Forwarding.service(() -> division().isLeader(), this::proposeOnLeader,
-                        this::leaderReadIndex, lessor::isPrimary, localLeases, new JoiningMembers()))
+                        () -> stateMachine.appliedIndex().get(), this::leaderReadIndex, lessor::isPrimary, localLeases, new JoiningMembers()))
                 : builder);
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeerId)
@@ -374,15 +374,31 @@ public final class KvMember implements AutoCloseable {
      * Where this member's entries go: into the local Raft log when it leads; else to the leader's proposer,
      * which batches them with everyone else's; with no leader known, through the Ratis client, which waits
      * for one. A forward the leader refused before proposing is retried through the client; any other
-     * failure is reported, never retried, since the leader may have proposed it.
+     * failure is reported, never retried, since the leader may have proposed it. Completes once this member
+     * has applied the entries too ({@link #appliedHere}).
      */
     private CompletableFuture<BatchResult> submit(CommandBatch batch) {
-        if (raftDivision().getInfo().isLeader()) {
-            return raft.proposeLocally(batch);
-        }
-        return leaderAddress().map(leader -> forwarding.forward(leader, batch).exceptionallyCompose(e ->
+        CompletableFuture<BatchResult> committed = raftDivision().getInfo().isLeader()
+                ? raft.proposeLocally(batch)
+                : leaderAddress().map(leader -> forwarding.forward(leader, batch).exceptionallyCompose(e ->
                         Forwarding.isNotLeader(e) ? raft.proposeViaClient(batch) : CompletableFuture.failedFuture(e)))
                 .orElseGet(() -> raft.proposeViaClient(batch));
+        return committed.thenCompose(this::appliedHere);
+    }
+
+    /**
+     * As etcd, a member acknowledges a write only once it has applied it itself, so that what the client does next
+     * on the same member sees it: a serializable read, or a watch from below a compaction it just acknowledged
+     * (which must be canceled). The leader's replies come after its own apply; a follower waits for its applier,
+     * at most the request timeout (then the write's outcome is unknown to the client, as with etcd's timeouts).
+     */
+    private CompletableFuture<BatchResult> appliedHere(BatchResult result) {
+        CompletableFuture<Void> applied = stateMachine.appliedIndex().reach(result.getAppliedIndex());
+        if (applied.isDone()) {
+            return CompletableFuture.completedFuture(result);
+        }
+        // off the applier's thread, which completes the waiters: the replies are not its work
+        return applied.thenApplyAsync(ignored -> result, readers).orTimeout(requestTimeoutMs, TimeUnit.MILLISECONDS);
     }
 
     /** The peer address of the leader this member knows of, when that is another member. */

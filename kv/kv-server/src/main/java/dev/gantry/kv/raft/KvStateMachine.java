@@ -138,7 +138,8 @@ public final class KvStateMachine extends BaseStateMachine {
             CommandBatch batch = CommandBatch.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
             applied = store.write(termIndex.getTerm(), termIndex.getIndex(), view -> {
                 List<TokenChange> tokenChanges = new ArrayList<>();
-                BatchResult result = CommandApplier.apply(view, batch, tokenChanges);
+                BatchResult result = CommandApplier.apply(view, batch, tokenChanges).toBuilder()
+                        .setAppliedIndex(termIndex.getIndex()).build();
                 return new Applied(result, view.events(), view.leaseChanges(), tokenChanges, view.authRevision());
             });
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
