@@ -220,7 +220,7 @@ public final class KvMember implements AutoCloseable {
                 .build();
         this.raft = new RaftGateway(server, groupId, selfPeerId, client, PROPOSALS_IN_FLIGHT, heartbeats,
                 stateMachine::leaderReady);
-        this.proposer = new Proposer(this::submit, PROPOSALS_IN_FLIGHT);
+        this.proposer = new Proposer(this::submit, this::appliedHere, PROPOSALS_IN_FLIGHT);
         this.membershipThread = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-membership"));
         this.reconciler = new MembershipReconciler(() -> raftDivision().getRaftConf(),
                 () -> store.members(), client);
@@ -374,16 +374,16 @@ public final class KvMember implements AutoCloseable {
      * Where this member's entries go: into the local Raft log when it leads; else to the leader's proposer,
      * which batches them with everyone else's; with no leader known, through the Ratis client, which waits
      * for one. A forward the leader refused before proposing is retried through the client; any other
-     * failure is reported, never retried, since the leader may have proposed it. Completes once this member
-     * has applied the entries too ({@link #appliedHere}).
+     * failure is reported, never retried, since the leader may have proposed it. The clients are answered once
+     * this member has applied the entries too ({@link #appliedHere}).
      */
     private CompletableFuture<BatchResult> submit(CommandBatch batch) {
-        CompletableFuture<BatchResult> committed = raftDivision().getInfo().isLeader()
-                ? raft.proposeLocally(batch)
-                : leaderAddress().map(leader -> forwarding.forward(leader, batch).exceptionallyCompose(e ->
+        if (raftDivision().getInfo().isLeader()) {
+            return raft.proposeLocally(batch);
+        }
+        return leaderAddress().map(leader -> forwarding.forward(leader, batch).exceptionallyCompose(e ->
                         Forwarding.isNotLeader(e) ? raft.proposeViaClient(batch) : CompletableFuture.failedFuture(e)))
                 .orElseGet(() -> raft.proposeViaClient(batch));
-        return committed.thenCompose(this::appliedHere);
     }
 
     /**

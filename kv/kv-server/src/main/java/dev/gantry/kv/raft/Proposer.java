@@ -28,6 +28,7 @@ final class Proposer {
     }
 
     private final Function<CommandBatch, CompletableFuture<BatchResult>> submit;
+    private final Function<BatchResult, CompletableFuture<BatchResult>> answerable;
     private final int maxInFlight;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private int inFlight;
@@ -35,9 +36,16 @@ final class Proposer {
     private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
     private boolean closed;
 
-    /** {@code submit} hands one entry to Raft and completes with its results once applied. */
-    Proposer(Function<CommandBatch, CompletableFuture<BatchResult>> submit, int maxInFlight) {
+    /**
+     * {@code submit} hands one entry to Raft and completes with its results once applied (on the leader);
+     * {@code answerable} completes once they may be given to the clients (this member applied them too). The
+     * entry's slot is free again as soon as {@code submit} completes: the next entry need not wait for this member's
+     * own apply.
+     */
+    Proposer(Function<CommandBatch, CompletableFuture<BatchResult>> submit,
+             Function<BatchResult, CompletableFuture<BatchResult>> answerable, int maxInFlight) {
         this.submit = submit;
+        this.answerable = answerable;
         this.maxInFlight = maxInFlight;
     }
 
@@ -87,7 +95,11 @@ final class Proposer {
                 inFlight--;
                 inFlightCommands -= batch.size();
             }
-            complete(batch, results, error);
+            if (error != null) {
+                complete(batch, null, error);
+            } else {
+                answerable.apply(results).whenComplete((answer, notApplied) -> complete(batch, answer, notApplied));
+            }
             drain();
         });
     }
