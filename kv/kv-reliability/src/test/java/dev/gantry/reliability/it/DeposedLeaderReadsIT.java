@@ -81,17 +81,21 @@ class DeposedLeaderReadsIT {
                             () -> cluster.logTails(20));
                     // The cut-off leader served stale reads for seconds after the new leader's first write.
                     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(WRITE_SECONDS);
+                    List<String> failedWrites = new ArrayList<>();
                     for (int n = 0; System.nanoTime() < until; n++) {
+                        long sent = System.nanoTime();
                         try {
-                            long sent = System.nanoTime();
                             long revision = put(successor, "during-" + cycle + "-" + n);
                             writes.add(new Write(sent, System.nanoTime(), revision));
                         } catch (StatusRuntimeException e) {
                             // not yet ready, or a timeout: the next one
+                            failedWrites.add(TimeUnit.NANOSECONDS.toMillis(sent - cutAt) + " ms after the cut: "
+                                    + e.getStatus());
                         }
                     }
-                    assertThat(writes).as("writes acknowledged by %s while %s was cut off", successor.name(),
-                            leader.name()).isNotEmpty();
+                    assertThat(writes).as(() -> String.format("writes acknowledged by %s while %s was cut off; "
+                            + "failed: %s%n%s", successor.name(), leader.name(), failedWrites, cluster.logTails(40)))
+                            .isNotEmpty();
                 } finally {
                     stop.set(true);
                     for (Thread reader : readers) {

@@ -219,7 +219,7 @@ public final class KvMember implements AutoCloseable {
                         (int) (requestTimeoutMs / 100), TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
                 .build();
         this.raft = new RaftGateway(server, groupId, selfPeerId, client, PROPOSALS_IN_FLIGHT, heartbeats,
-                stateMachine::leaderReady);
+                stateMachine::leaderReady, config.electionTimeout().toMillis());
         this.proposer = new Proposer(this::submit, this::appliedHere, PROPOSALS_IN_FLIGHT);
         this.membershipThread = Executors.newSingleThreadScheduledExecutor(new DaemonThreads("kv-membership"));
         this.reconciler = new MembershipReconciler(() -> raftDivision().getRaftConf(),

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -44,10 +45,12 @@ final class RaftGateway implements AutoCloseable {
     private final ExecutorService forwarders;
     private final HeartbeatQuorum quorum;
     private final Supplier<CompletableFuture<Void>> leaderReady;
+    private final long readyTimeoutMs;
 
     RaftGateway(RaftServer server, RaftGroupId groupId, RaftPeerId self, RaftClient client, int forwarderThreads,
-                HeartbeatQuorum quorum, Supplier<CompletableFuture<Void>> leaderReady) {
+                HeartbeatQuorum quorum, Supplier<CompletableFuture<Void>> leaderReady, long readyTimeoutMs) {
         this.server = server;
+        this.readyTimeoutMs = readyTimeoutMs;
         this.quorum = quorum;
         this.leaderReady = leaderReady;
         this.groupId = groupId;
@@ -56,10 +59,23 @@ final class RaftGateway implements AutoCloseable {
         this.forwarders = Executors.newFixedThreadPool(forwarderThreads, new DaemonThreads("kv-forward"));
     }
 
-    /** Proposes an entry on the local server (this member leads); falls back to the client if it no longer does. */
+    /**
+     * Proposes an entry on the local server (this member leads); falls back to the client if it no longer does.
+     * A leader elected a moment ago refuses entries until it has applied the first of its term: the entry waits
+     * for that here, at most {@code readyTimeoutMs}, rather than go to the client, which would look for the leader
+     * elsewhere and may first try the old one, cut off, until its own timeout.
+     */
     CompletableFuture<BatchResult> proposeLocally(CommandBatch batch) {
         Message message = message(batch);
         return local(message, RaftClientRequest.writeRequestType()).thenCompose(reply -> {
+            if (!(reply.getException() instanceof LeaderNotReadyException)) {
+                return CompletableFuture.completedFuture(reply);
+            }
+            return leaderReady.get().copy().orTimeout(readyTimeoutMs, TimeUnit.MILLISECONDS)
+                    .handle((ready, notReady) -> notReady == null)
+                    .thenCompose(ready -> ready ? local(message, RaftClientRequest.writeRequestType())
+                            : CompletableFuture.completedFuture(reply));
+        }).thenCompose(reply -> {
             Exception e = reply.getException();
             return e instanceof NotLeaderException || e instanceof LeaderNotReadyException
                     ? forward(message)
