@@ -107,7 +107,8 @@ final class Forwarding implements AutoCloseable {
                 .addMethod(ADMIT, leaderCall(isLeader, AdmitRequest.parser(), joining::admit))
                 .addMethod(KEEP_ALIVE, leaderCall(isLeaseLeader, KeepAliveBatch.parser(), leases::keepAlive))
                 .addMethod(TIME_TO_LIVE, leaderCall(isLeaseLeader, LeaseTimeToLiveRequest.parser(), leases::timeToLive))
-                .addMethod(PROPOSE, leaderCall(isLeader, CommandBatch.parser(), batch -> proposeAll(batch, propose, appliedIndex)))
+                .addMethod(PROPOSE, leaderCall(isLeader, CommandBatch.parser(),
+                        batch -> proposeAll(batch, propose, appliedIndex)))
                 .addMethod(READ_INDEX, leaderCall(isLeader, ReadIndexRequest.parser(), request -> readIndex.get()
                         .thenApply(index -> ReadIndexResponse.newBuilder().setReadIndex(index).build())))
                 .addMethod(PING, ServerCalls.asyncUnaryCall((byte[] request, StreamObserver<byte[]> response) -> {

@@ -199,7 +199,8 @@ public final class KvMember implements AutoCloseable {
         parameters.put(HeartbeatQuorum.PARAMETER, heartbeats, HeartbeatQuorum.class);
         GrpcConfigKeys.Server.setServicesCustomizer(parameters, (builder, types) -> types.contains(GrpcServices.Type.SERVER)
                 ? builder.addService(Forwarding.service(() -> division().isLeader(), this::proposeOnLeader,
-                        () -> stateMachine.appliedIndex().get(), this::leaderReadIndex, lessor::isPrimary, localLeases, new JoiningMembers()))
+                        () -> stateMachine.appliedIndex().get(), this::leaderReadIndex, lessor::isPrimary, localLeases,
+                        new JoiningMembers()))
                 : builder);
         this.server = RaftServer.newBuilder()
                 .setServerId(selfPeerId)
